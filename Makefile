@@ -1,0 +1,35 @@
+# The two commands a newcomer needs: `make run` and `make test`. See README.md.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+DEV_ENV := DJANGO_DEBUG=1
+
+.PHONY: install run test migrate import serve bench clean
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+migrate: install
+	$(DEV_ENV) $(PY) manage.py migrate --noinput
+
+import: migrate
+	$(DEV_ENV) $(PY) manage.py import_articles fixtures/
+
+## Set up everything and serve the demo on http://127.0.0.1:8000 (SQLite, debug on).
+run: import
+	$(DEV_ENV) $(PY) manage.py create_demo_admin
+	$(DEV_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
+
+## Run the whole test suite (DATABASE_URL=postgres://... to run it on PostgreSQL).
+test: install
+	$(VENV)/bin/pytest
+
+clean:
+	rm -rf $(VENV) db.sqlite3 var staticfiles test-artifacts

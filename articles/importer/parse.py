@@ -1,0 +1,507 @@
+"""Front-matter file -> validated record. Pure: no database, safe to run in worker processes.
+
+Every problem becomes a `FileRefused` carrying `key: problem` lines; nothing here
+raises anything else for bad input, whatever the bytes are.
+"""
+
+import datetime as dt
+import hashlib
+import os
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+import yaml
+
+from articles.domains import normalize_domain
+
+YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+# Bounds that keep a hostile file from costing more than a normal one.
+MAX_DEPTH = 32
+MAX_NODES = 50_000
+
+# Database column limits, checked here so a long value is a clear refusal, not a DB error.
+MAX_URL = 2000
+MAX_TITLE = 1000
+MAX_TOPIC = 100
+MAX_SHORT = {"category": 100, "type": 50}
+MAX_PROVIDER_NAME = 200
+MAX_DOMAIN = 253
+MAX_INT = 2_147_483_647
+
+SUFFIXES = (".md", ".markdown", ".txt")
+
+# The top-level keys FORMAT.md lists; anything else is kept in `extra`.
+ARTICLE_KEYS = (
+    "category", "title", "excerpt", "publishedDateTime", "webUrl", "originalUrl", "ampWebUrl",
+    "cdnAmpWebUrl", "type", "quality", "heat", "published", "provider", "topics", "images",
+    "related", "featuredContent", "secured",
+)
+IMAGE_KEYS = ("url", "width", "height", "isCached", "title")
+RELATED_KEYS = (
+    "title", "excerpt", "publishedDateTime", "webUrl", "ampWebUrl", "cdnAmpWebUrl", "type",
+    "provider", "quality", "images",
+)
+PROVIDER_KEYS = ("name", "domain", "images")
+
+
+class FileRefused(Exception):
+    """The file cannot be imported; `problems` are `key: problem` strings."""
+
+    def __init__(self, problems):
+        self.problems = list(problems)
+        super().__init__("; ".join(self.problems))
+
+
+@dataclass
+class ProviderRecord:
+    domain: str
+    name: str
+    logos: list
+
+
+@dataclass
+class ArticleRecord:
+    identity_url: str
+    fields: dict  # Article model field -> value
+    provider: ProviderRecord
+    topics: list  # labels, in file order, one per topic (case-insensitively)
+    images: list  # dicts of Image field -> value
+    related: list  # dicts of RelatedLink field -> value, with "provider" a ProviderRecord or None
+    warnings: list = field(default_factory=list)
+
+
+@dataclass
+class Parsed:
+    path: str
+    content_hash: str
+    record: ArticleRecord
+
+
+@dataclass
+class Unchanged:
+    path: str
+    content_hash: str
+
+
+@dataclass
+class Refused:
+    path: str
+    problems: list
+
+
+def content_hash(data):
+    return hashlib.sha256(data).hexdigest()
+
+
+def read_and_parse(path, *, max_bytes, known_hashes=frozenset()):
+    """Read one file and turn it into Parsed, Unchanged or Refused. Never raises for bad input."""
+    try:
+        size = os.stat(path).st_size
+        if size > max_bytes:
+            return Refused(path, [f"file: {size:,} bytes is over the {max_bytes:,}-byte limit (--max-bytes)"])
+        with open(path, "rb") as fh:
+            data = fh.read(max_bytes + 1)
+    except OSError as exc:
+        return Refused(path, [f"file: cannot be read ({exc.strerror or exc})"])
+    if len(data) > max_bytes:  # grew since stat
+        return Refused(path, [f"file: over the {max_bytes:,}-byte limit (--max-bytes)"])
+    digest = content_hash(data)
+    if digest in known_hashes:
+        return Unchanged(path, digest)
+    try:
+        return Parsed(path, digest, parse_bytes(data))
+    except FileRefused as exc:
+        return Refused(path, exc.problems)
+    except RecursionError:
+        return Refused(path, ["file: nested too deeply"])
+
+
+def parse_bytes(data):
+    """Bytes of one front-matter file -> ArticleRecord, or FileRefused."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise FileRefused(
+            [f"file: not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start})"]
+        ) from None
+    front, body = split_front_matter(text)
+    mapping = load_yaml(front)
+    return validate(mapping, body)
+
+
+def split_front_matter(text):
+    """Text -> (YAML text, Markdown body). A BOM and CRLF line endings are fine."""
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    lines = text.split("\n")
+    if lines[0].rstrip(" \t") != "---":
+        raise FileRefused([f"file: must start with a line '---' (found {_clip(lines[0])!r})"])
+    for index in range(1, len(lines)):
+        if lines[index].rstrip(" \t") == "---":
+            return "\n".join(lines[1:index]), "\n".join(lines[index + 1 :])
+    raise FileRefused(["file: no closing '---' line after the front matter"])
+
+
+def load_yaml(front):
+    if "\x00" in front:
+        raise FileRefused(["front matter: contains a NUL character"])
+    try:
+        mapping = yaml.load(front, Loader=YAML_LOADER)
+    except yaml.constructor.ConstructorError as exc:
+        raise FileRefused([f"front matter: {_yaml_problem(exc)}"]) from None
+    except yaml.YAMLError as exc:
+        raise FileRefused([f"front matter: invalid YAML ({_yaml_problem(exc)})"]) from None
+    if mapping is None:
+        raise FileRefused(["front matter: empty"])
+    if not isinstance(mapping, dict):
+        raise FileRefused([f"front matter: must be a mapping of keys to values, not {_kind(mapping)}"])
+    _check_structure(mapping)
+    return mapping
+
+
+def _yaml_problem(exc):
+    problem = getattr(exc, "problem", None) or str(exc).split("\n")[0]
+    mark = getattr(exc, "problem_mark", None)
+    where = f" at line {mark.line + 2}, column {mark.column + 1}" if mark is not None else ""
+    return f"{problem}{where}"
+
+
+def _check_structure(root):
+    """Refuse aliased containers (YAML bombs), deep nesting, odd scalars and text a database cannot store."""
+    seen = set()
+    stack = [(root, 0, "front matter")]
+    nodes = 0
+    while stack:
+        node, depth, where = stack.pop()
+        nodes += 1
+        if nodes > MAX_NODES:
+            raise FileRefused([f"front matter: more than {MAX_NODES:,} values"])
+        if depth > MAX_DEPTH:
+            raise FileRefused([f"{where}: nested more than {MAX_DEPTH} levels deep"])
+        if isinstance(node, (dict, list)):
+            if id(node) in seen:
+                raise FileRefused([f"{where}: YAML anchors and aliases are not accepted"])
+            seen.add(id(node))
+            if isinstance(node, dict):
+                for key, value in node.items():
+                    if not isinstance(key, str):
+                        raise FileRefused([f"{where}: key {key!r} is not text"])
+                    _check_text(key, where)
+                    stack.append((value, depth + 1, key))
+            else:
+                stack.extend((value, depth + 1, where) for value in node)
+        elif isinstance(node, str):
+            _check_text(node, where)
+        elif isinstance(node, float) and (node != node or node in (float("inf"), float("-inf"))):
+            raise FileRefused([f"{where}: {node} is not a number that can be stored"])
+        elif node is None or isinstance(node, (bool, int, float, dt.date)):
+            pass
+        else:
+            raise FileRefused([f"{where}: unsupported YAML value ({_kind(node)})"])
+
+
+def _check_text(text, where):
+    if "\x00" in text:
+        raise FileRefused([f"{where}: contains a NUL character"])
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise FileRefused([f"{where}: contains an invalid character (lone surrogate)"]) from None
+
+
+def _kind(value):
+    return {
+        dict: "a mapping", list: "a list", str: "text", bool: "a boolean", int: "a number",
+        float: "a number", type(None): "null",
+    }.get(type(value), type(value).__name__)
+
+
+class _Checker:
+    """Collects every problem in a file rather than stopping at the first."""
+
+    def __init__(self):
+        self.problems = []
+
+    def fail(self, key, problem):
+        self.problems.append(f"{key}: {problem}")
+
+    def text(self, data, key, *, label=None, required=False, max_length=None):
+        label = label or key
+        if key not in data or data[key] is None:
+            if required:
+                self.fail(label, "is required" if key not in data else "must not be null")
+            return None
+        value = data[key]
+        if not isinstance(value, str):
+            self.fail(label, f"must be text, not {_kind(value)}")
+            return None
+        if required and not value.strip():
+            self.fail(label, "must not be empty")
+            return None
+        if max_length and len(value) > max_length:
+            self.fail(label, f"is {len(value):,} characters; at most {max_length:,} are allowed")
+            return None
+        return value
+
+    def url(self, data, key, *, label=None):
+        label = label or key
+        value = self.text(data, key, label=label, max_length=MAX_URL)
+        if value is None:
+            return None
+        parts = urlsplit(value.strip()) if value.strip() == value else None
+        if parts is None or parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+            self.fail(label, f"{_clip(value)!r} is not an http(s) URL")
+            return None
+        return value
+
+    def integer(self, data, key, *, label=None):
+        label = label or key
+        value = data.get(key)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.fail(label, f"must be a whole number, not {_kind(value)} {_clip(repr(value))}")
+            return None
+        if value < 0:
+            self.fail(label, f"must be 0 or more, not {value}")
+            return None
+        if value > MAX_INT:
+            self.fail(label, f"{value} is too large")
+            return None
+        return value
+
+    def boolean(self, data, key, *, label=None):
+        value = data.get(key)
+        if value is None or isinstance(value, bool):
+            return value
+        self.fail(label or key, f"must be true or false, not {_kind(value)} {_clip(repr(value))}")
+        return None
+
+    def timestamp(self, data, key, *, label=None):
+        """-> (aware datetime, UTC offset in minutes or None)."""
+        label = label or key
+        value = data.get(key)
+        if value is None:
+            return None, None
+        if isinstance(value, str):
+            from django.utils.dateparse import parse_datetime
+
+            try:
+                parsed = parse_datetime(value.strip())
+            except ValueError:
+                parsed = None
+            if parsed is None:
+                self.fail(label, f"{_clip(value)!r} is not a timestamp such as 2020-06-09T18:02:00Z")
+                return None, None
+            value = parsed
+        elif isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+            value = dt.datetime(value.year, value.month, value.day)
+        elif not isinstance(value, dt.datetime):
+            self.fail(label, f"must be a timestamp, not {_kind(value)}")
+            return None, None
+        if value.tzinfo is None or value.utcoffset() is None:
+            return value.replace(tzinfo=dt.timezone.utc), None
+        return value, int(value.utcoffset().total_seconds() // 60)
+
+    def mapping(self, data, key, *, label=None):
+        value = data.get(key)
+        if value is None or isinstance(value, dict):
+            return value
+        self.fail(label or key, f"must be a mapping, not {_kind(value)}")
+        return None
+
+    def items(self, data, key, *, label=None):
+        """A list of mappings (images, related)."""
+        label = label or key
+        value = data.get(key)
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            self.fail(label, f"must be a list, not {_kind(value)}")
+            return []
+        good = []
+        for index, item in enumerate(value):
+            if not isinstance(item, dict):
+                self.fail(f"{label}[{index}]", f"must be a mapping, not {_kind(item)}")
+            else:
+                good.append(item)
+        return good
+
+
+def _clip(text, limit=60):
+    text = str(text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def validate(data, body=""):
+    """A loaded front-matter mapping -> ArticleRecord, or FileRefused listing every problem."""
+    check = _Checker()
+    f = {}
+    f["title"] = check.text(data, "title", required=True, max_length=MAX_TITLE)
+    f["web_url"] = check.url(data, "webUrl")
+    f["original_url"] = check.url(data, "originalUrl")
+    f["amp_url"] = check.url(data, "ampWebUrl")
+    f["cdn_amp_url"] = check.url(data, "cdnAmpWebUrl")
+    f["excerpt"] = check.text(data, "excerpt")
+    f["category"] = check.text(data, "category", max_length=MAX_SHORT["category"])
+    f["item_type"] = check.text(data, "type", max_length=MAX_SHORT["type"])
+    f["published_at"], f["published_at_offset"] = check.timestamp(data, "publishedDateTime")
+    f["quality"] = check.integer(data, "quality")
+    f["heat"] = check.integer(data, "heat")
+    f["is_published"] = bool(check.boolean(data, "published"))
+    f["featured_content"] = check.text(data, "featuredContent")
+    f["secured"] = check.text(data, "secured")
+    f["body"] = body
+    _check_text(body, "body")
+
+    identity = f["web_url"] or f["original_url"]
+    if identity is None and not any(k in data and data[k] is not None for k in ("webUrl", "originalUrl")):
+        check.fail("webUrl", "missing, and there is no originalUrl to identify the item")
+
+    provider_data = check.mapping(data, "provider")
+    provider = _provider(check, provider_data, "provider", fallback_url=identity)
+    topics, topic_warnings = _topics(check, data)
+    images = [_image(check, item, f"images[{i}]") for i, item in enumerate(check.items(data, "images"))]
+    related = [_related(check, item, f"related[{i}]") for i, item in enumerate(check.items(data, "related"))]
+
+    if check.problems:
+        raise FileRefused(check.problems)
+
+    f["provider_source"] = _jsonable(provider_data) if provider_data is not None else None
+    f["extra"] = {key: _jsonable(value) for key, value in data.items() if key not in ARTICLE_KEYS}
+    f["source_keys"] = list(data.keys())
+    return ArticleRecord(
+        identity_url=identity,
+        fields=f,
+        provider=provider,
+        topics=topics,
+        images=images,
+        related=related,
+        warnings=topic_warnings,
+    )
+
+
+def _provider(check, data, label, *, fallback_url=None):
+    """A provider mapping -> ProviderRecord. Without one, the article's own host names the publisher."""
+    data = data or {}
+    name = check.text(data, "name", label=f"{label}.name", max_length=MAX_PROVIDER_NAME)
+    domain = check.text(data, "domain", label=f"{label}.domain", max_length=MAX_DOMAIN)
+    logos = [
+        _image(check, item, f"{label}.images[{i}]", as_json=True)
+        for i, item in enumerate(check.items(data, "images", label=f"{label}.images"))
+    ]
+    if domain is not None:
+        domain = normalize_domain(domain)
+        if not domain or any(c.isspace() or c in "/:?#@" for c in domain):
+            check.fail(f"{label}.domain", f"{_clip(data['domain'])!r} is not a domain name")
+            return None
+    elif fallback_url:
+        domain = normalize_domain(urlsplit(fallback_url).hostname or "")
+    if not domain:
+        return None
+    return ProviderRecord(domain=domain, name=(name or "").strip() or domain, logos=logos)
+
+
+def _topics(check, data):
+    value = data.get("topics")
+    if value is None:
+        return [], []
+    if not isinstance(value, list):
+        check.fail("topics", f"must be a list of text, not {_kind(value)}")
+        return [], []
+    topics, seen, warnings = [], {}, []
+    for index, label in enumerate(value):
+        if not isinstance(label, str) or not label.strip():
+            check.fail(f"topics[{index}]", f"must be non-empty text, not {_kind(label)} {_clip(repr(label))}")
+            continue
+        if len(label) > MAX_TOPIC:
+            check.fail(f"topics[{index}]", f"is {len(label)} characters; at most {MAX_TOPIC} are allowed")
+            continue
+        key = label.strip().casefold()
+        if key in seen:
+            warnings.append(f"topics[{index}]: {label!r} is the topic {seen[key]!r} again; kept once")
+            continue
+        seen[key] = label
+        topics.append(label)
+    return topics, warnings
+
+
+def _image(check, data, label, *, as_json=False):
+    if as_json:
+        # Provider logos are kept as given, after their URLs are checked.
+        check.url(data, "url", label=f"{label}.url")
+        return _jsonable(data)
+    image = {
+        "url": check.url(data, "url", label=f"{label}.url"),
+        "width": check.integer(data, "width", label=f"{label}.width"),
+        "height": check.integer(data, "height", label=f"{label}.height"),
+        "is_cached": check.boolean(data, "isCached", label=f"{label}.isCached"),
+        "title": check.text(data, "title", label=f"{label}.title", max_length=MAX_TITLE),
+        "extra": {k: _jsonable(v) for k, v in data.items() if k not in IMAGE_KEYS},
+        "source_keys": list(data.keys()),
+    }
+    return image
+
+
+def _related(check, data, label):
+    published_at, offset = check.timestamp(data, "publishedDateTime", label=f"{label}.publishedDateTime")
+    provider_data = check.mapping(data, "provider", label=f"{label}.provider")
+    images = check.items(data, "images", label=f"{label}.images")
+    for i, item in enumerate(images):
+        check.url(item, "url", label=f"{label}.images[{i}].url")
+        for key in ("width", "height"):
+            check.integer(item, key, label=f"{label}.images[{i}].{key}")
+    web_url = check.url(data, "webUrl", label=f"{label}.webUrl")
+    return {
+        "title": check.text(data, "title", label=f"{label}.title", max_length=MAX_TITLE),
+        "excerpt": check.text(data, "excerpt", label=f"{label}.excerpt"),
+        "published_at": published_at,
+        "published_at_offset": offset,
+        "web_url": web_url,
+        "amp_url": check.url(data, "ampWebUrl", label=f"{label}.ampWebUrl"),
+        "cdn_amp_url": check.url(data, "cdnAmpWebUrl", label=f"{label}.cdnAmpWebUrl"),
+        "item_type": check.text(data, "type", label=f"{label}.type", max_length=MAX_SHORT["type"]),
+        "quality": check.integer(data, "quality", label=f"{label}.quality"),
+        "provider": (
+            _provider(check, provider_data, f"{label}.provider", fallback_url=web_url)
+            if provider_data is not None
+            else None
+        ),
+        "provider_source": _jsonable(data.get("provider")),
+        "images": _jsonable(data.get("images")),
+        "extra": {k: _jsonable(v) for k, v in data.items() if k not in RELATED_KEYS},
+        "source_keys": list(data.keys()),
+    }
+
+
+# Values the JSON columns cannot hold natively are tagged, so the exporter gives them back.
+TIMESTAMP_TAG = "$timestamp"
+DATE_TAG = "$date"
+
+
+def _jsonable(value):
+    if isinstance(value, dict):
+        return {key: _jsonable(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_jsonable(item) for item in value]
+    if isinstance(value, dt.datetime):
+        return {TIMESTAMP_TAG: value.isoformat()}
+    if isinstance(value, dt.date):
+        return {DATE_TAG: value.isoformat()}
+    return value
+
+
+def from_jsonable(value):
+    """The exporter's inverse of _jsonable."""
+    if isinstance(value, dict):
+        if len(value) == 1 and TIMESTAMP_TAG in value:
+            return dt.datetime.fromisoformat(value[TIMESTAMP_TAG])
+        if len(value) == 1 and DATE_TAG in value:
+            return dt.date.fromisoformat(value[DATE_TAG])
+        return {key: from_jsonable(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [from_jsonable(item) for item in value]
+    return value

@@ -1,0 +1,190 @@
+"""One import run: find the files, parse them (in worker processes for large runs), write in batches."""
+
+import multiprocessing
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import connections
+
+from articles.models import Article
+
+from .parse import SUFFIXES, Parsed, Refused, Unchanged, read_and_parse
+from .write import Writer
+
+BATCH_SIZE = 500
+# Below this many files, starting worker processes costs more than it saves.
+PARALLEL_THRESHOLD = 400
+
+
+class SourceNotFound(Exception):
+    pass
+
+
+@dataclass
+class ImportReport:
+    """What a run did, file by file, and in total."""
+
+    dry_run: bool = False
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped: int = 0  # lost to a later file with the same identity
+    kept_fields: int = 0  # editor-changed fields the import left alone
+    refused: list = field(default_factory=list)  # (path, [problems])
+    warnings: list = field(default_factory=list)  # "path: message"
+    outcomes: list = field(default_factory=list)  # (path, outcome, detail)
+    elapsed: float = 0.0
+
+    @property
+    def files(self):
+        return len(self.outcomes)
+
+    @property
+    def files_per_second(self):
+        return self.files / self.elapsed if self.elapsed > 0 else 0.0
+
+    @property
+    def ok(self):
+        return not self.refused
+
+    def summary(self):
+        verb = "would be " if self.dry_run else ""
+        parts = [
+            f"{self.created:,} {verb}created",
+            f"{self.updated:,} {verb}updated",
+            f"{self.unchanged:,} unchanged",
+            f"{len(self.refused):,} refused",
+        ]
+        if self.skipped:
+            parts.append(f"{self.skipped:,} superseded by a later file")
+        if self.kept_fields:
+            parts.append(f"{self.kept_fields:,} editor-changed fields kept")
+        rate = f"{self.files_per_second:,.0f} files/s" if self.elapsed > 0 else ""
+        return f"{self.files:,} files: " + ", ".join(parts) + f" in {self.elapsed:.1f}s ({rate})"
+
+
+def discover(paths):
+    """Files to import, in processing order: each PATH as given, directories walked in sorted order."""
+    found = []
+    for raw in paths:
+        path = os.path.abspath(os.fspath(raw))
+        if os.path.isfile(path):
+            found.append(path)
+        elif os.path.isdir(path):
+            for root, dirs, files in os.walk(path):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                found.extend(
+                    os.path.join(root, name)
+                    for name in sorted(files)
+                    if not name.startswith(".") and name.lower().endswith(SUFFIXES)
+                )
+        else:
+            raise SourceNotFound(f"{raw}: no such file or directory")
+    seen = set()
+    return [p for p in found if not (p in seen or seen.add(p))]
+
+
+# Set in the parent before workers fork, so they inherit it instead of receiving a copy per task.
+_KNOWN_HASHES = frozenset()
+_MAX_BYTES = 0
+
+
+def _parse_one(path):
+    return read_and_parse(path, max_bytes=_MAX_BYTES, known_hashes=_KNOWN_HASHES)
+
+
+def _parse_all(files, workers):
+    if workers <= 1 or len(files) < PARALLEL_THRESHOLD:
+        yield from map(_parse_one, files)
+        return
+    # Worker processes must not share the parent's database connections.
+    connections.close_all()
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        yield from pool.imap(_parse_one, files, chunksize=32)
+
+
+def import_paths(paths, *, dry_run=False, max_bytes=None, workers=None, batch_size=BATCH_SIZE, progress=False):
+    """Import front-matter files and directories; return an ImportReport.
+
+    Validation happens before any write; each batch is written atomically. The
+    management command, the admin upload and the tests all call this.
+    """
+    global _KNOWN_HASHES, _MAX_BYTES
+    started = time.monotonic()
+    report = ImportReport(dry_run=dry_run)
+    files = discover(paths)
+    _MAX_BYTES = max_bytes or settings.NEWSROOM_IMPORT_MAX_BYTES
+    _KNOWN_HASHES = frozenset(Article.objects.exclude(content_hash="").values_list("content_hash", flat=True))
+    workers = workers or min(os.cpu_count() or 1, 4)
+    writer = None
+    batch = {}  # identity -> Parsed, in arrival order
+    seen = {}  # identity -> path, for the whole run
+
+    def flush():
+        nonlocal writer
+        if not batch:
+            return
+        if writer is None:
+            writer = Writer(run_order={p: i for i, p in enumerate(files)})
+        items = list(batch.values())
+        batch.clear()
+        if dry_run:
+            existing = writer.existing([item.record.identity_url for item in items])
+            outcomes = [(i, "updated" if i.record.identity_url in existing else "created", "") for i in items]
+        else:
+            outcomes = writer.write(items, report)
+        for item, outcome, detail in outcomes:
+            _count(report, item.path, outcome, detail)
+
+    bar = _progress_bar(len(files), progress)
+    try:
+        for result in _parse_all(files, workers):
+            bar.update(1)
+            if isinstance(result, Unchanged):
+                _count(report, result.path, "unchanged")
+            elif isinstance(result, Refused):
+                report.refused.append((result.path, result.problems))
+                report.outcomes.append((result.path, "refused", "; ".join(result.problems)))
+            else:
+                record = result.record
+                report.warnings += [f"{result.path}: {w}" for w in record.warnings]
+                earlier = seen.get(record.identity_url)
+                if earlier is not None:
+                    report.warnings.append(
+                        f"{result.path}: same article as {earlier} ({record.identity_url}); the later file wins"
+                    )
+                    if record.identity_url in batch:
+                        del batch[record.identity_url]
+                        _count(report, earlier, "skipped", f"{result.path} (later in this run) wins")
+                seen[record.identity_url] = result.path
+                batch[record.identity_url] = result
+                if len(batch) >= batch_size:
+                    flush()
+        flush()
+    finally:
+        bar.close()
+        _KNOWN_HASHES = frozenset()
+    report.elapsed = time.monotonic() - started
+    return report
+
+
+def _count(report, path, outcome, detail=""):
+    if outcome in ("created", "updated", "unchanged", "skipped"):
+        setattr(report, outcome, getattr(report, outcome) + 1)
+    report.outcomes.append((path, outcome, detail))
+
+
+def _progress_bar(total, enabled):
+    from tqdm import tqdm
+
+    return tqdm(
+        total=total,
+        unit="file",
+        desc="Importing",
+        disable=not enabled or not sys.stderr.isatty(),
+        file=sys.stderr,
+        dynamic_ncols=True,
+    )

@@ -1,0 +1,213 @@
+"""Validated records -> database rows, one atomic batch at a time.
+
+A batch is written in one transaction: an error or Ctrl-C leaves every article of
+the batch entirely old or entirely new. Provider and topic look-ups are cached for
+the whole run; children (images, related links, topic links) are replaced wholesale
+so that they match the file exactly.
+"""
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.text import slugify
+from taggit.models import Tag
+
+from articles.models import Article, ArticleTopic, Image, Provider, RelatedLink
+
+# Article fields an import sets from the file (besides provider and provenance).
+RECORD_FIELDS = (
+    "title", "web_url", "original_url", "amp_url", "cdn_amp_url", "excerpt", "category",
+    "item_type", "published_at", "published_at_offset", "quality", "heat", "is_published",
+    "featured_content", "secured", "body", "provider_source", "extra", "source_keys",
+)
+PROVENANCE_FIELDS = ("source_path", "content_hash", "last_imported_at", "slug")
+# Editor-lockable names that stand for more than one column.
+LOCK_GROUPS = {
+    "provider": ("provider", "provider_source"),
+    "published_at": ("published_at", "published_at_offset"),
+    "title": ("title", "slug"),
+}
+
+
+def article_slug(title):
+    return slugify(title or "", allow_unicode=True)[:80].strip("-") or "article"
+
+
+class Writer:
+    def __init__(self, *, run_order=None):
+        # Paths of this run in processing order: a file loses to a later file of the same run.
+        self.run_order = run_order or {}
+        self.provider_ids = dict(Provider.objects.values_list("domain", "id"))
+        self.tag_ids = {name.casefold(): pk for name, pk in Tag.objects.values_list("name", "id")}
+
+    # -- look-ups -------------------------------------------------------------------------
+
+    def _ensure_providers(self, records):
+        wanted = {}
+        for record in records:
+            for provider in [record.provider] + [r["provider"] for r in record.related]:
+                if provider is not None and provider.domain not in self.provider_ids:
+                    wanted.setdefault(provider.domain, provider)
+        if not wanted:
+            return
+        Provider.objects.bulk_create(
+            [
+                Provider(name=p.name, domain=p.domain, slug=slugify(p.domain)[:253] or "provider", logos=p.logos)
+                for p in wanted.values()
+            ],
+            ignore_conflicts=True,  # another import may have created it a moment ago
+        )
+        self.provider_ids.update(Provider.objects.filter(domain__in=wanted).values_list("domain", "id"))
+
+    def _ensure_topics(self, records):
+        for record in records:
+            for label in record.topics:
+                key = label.strip().casefold()
+                if key in self.tag_ids:
+                    continue
+                existing = Tag.objects.filter(name__iexact=label.strip()).values_list("id", flat=True).first()
+                if existing is None:
+                    try:
+                        with transaction.atomic():
+                            # Tag.save() finds a free slug when two names slugify alike.
+                            existing = Tag.objects.create(name=label.strip()).id
+                    except IntegrityError:  # created by a concurrent import
+                        existing = Tag.objects.get(name__iexact=label.strip()).id
+                self.tag_ids[key] = existing
+
+    # -- writing --------------------------------------------------------------------------
+
+    def existing(self, identities):
+        return {a.identity_url: a for a in Article.objects.filter(identity_url__in=identities)}
+
+    def write(self, parsed_items, report):
+        """Write one batch (Parsed items with distinct identities) atomically; returns outcomes."""
+        for attempt in range(3):
+            try:
+                with transaction.atomic():
+                    return self._write(parsed_items, report)
+            except IntegrityError:
+                # A concurrent import created one of these rows; re-read and try again.
+                self.provider_ids = dict(Provider.objects.values_list("domain", "id"))
+                if attempt == 2:
+                    raise
+        return None
+
+    def _write(self, parsed_items, report):
+        now = timezone.now()
+        records = [item.record for item in parsed_items]
+        self._ensure_providers(records)
+        self._ensure_topics(records)
+        existing = self.existing([r.identity_url for r in records])
+
+        outcomes = []
+        to_create, to_update, kept_total = [], [], 0
+        for item in parsed_items:
+            record = item.record
+            article = existing.get(record.identity_url)
+            if article is not None and self._loses_to_later_file(article, item):
+                outcomes.append((item, "skipped", f"{article.source_path} (later in this run) wins"))
+                continue
+            if article is None:
+                article = Article(identity_url=record.identity_url, first_imported_at=now)
+                to_create.append((item, article))
+                locked = set()
+            else:
+                to_update.append((item, article))
+                locked = self._locked_columns(article)
+                kept_total += self._count_kept(article, record, locked)
+            for name in RECORD_FIELDS:
+                if name not in locked:
+                    setattr(article, name, record.fields[name])
+            if "provider" not in locked:
+                article.provider_id = self.provider_ids[record.provider.domain]
+            if "slug" not in locked:
+                article.slug = article_slug(article.title)
+            article.source_path = item.path
+            article.content_hash = item.content_hash
+            article.last_imported_at = now
+
+        Article.objects.bulk_create([a for _, a in to_create])
+        if to_update:
+            Article.objects.bulk_update(
+                [a for _, a in to_update],
+                fields=[*RECORD_FIELDS, "provider", *PROVENANCE_FIELDS],
+            )
+        self._replace_children(to_create + to_update, updated_ids={a.pk for _, a in to_update})
+        report.kept_fields += kept_total
+        outcomes += [(item, "created", "") for item, _ in to_create]
+        outcomes += [(item, "updated", "") for item, _ in to_update]
+        return outcomes
+
+    def _loses_to_later_file(self, article, item):
+        other = self.run_order.get(article.source_path)
+        return other is not None and article.source_path != item.path and other > self.run_order.get(item.path, -1)
+
+    @staticmethod
+    def _locked_columns(article):
+        columns = set()
+        for name in article.locked_fields or ():
+            columns.update(LOCK_GROUPS.get(name, (name,)))
+        return columns
+
+    def _count_kept(self, article, record, locked):
+        kept = 0
+        for name in article.locked_fields or ():
+            if name in ("topics", "images", "related_links"):
+                kept += 1
+            elif name == "provider":
+                kept += int(article.provider_id != self.provider_ids[record.provider.domain])
+            elif name in record.fields:
+                kept += int(getattr(article, name) != record.fields[name])
+        return kept
+
+    def _replace_children(self, pairs, *, updated_ids):
+        def keeps(article, name):
+            return name not in (article.locked_fields or ())
+
+        replace_images = [a.pk for _, a in pairs if a.pk in updated_ids and keeps(a, "images")]
+        replace_related = [a.pk for _, a in pairs if a.pk in updated_ids and keeps(a, "related_links")]
+        replace_topics = [a.pk for _, a in pairs if a.pk in updated_ids and keeps(a, "topics")]
+        pinned = set()
+        if replace_topics:
+            # Editors' pins survive a re-import of the same topics.
+            pinned = set(
+                ArticleTopic.objects.filter(content_object_id__in=replace_topics, pinned=True)
+                .values_list("content_object_id", "tag_id")
+            )
+            ArticleTopic.objects.filter(content_object_id__in=replace_topics).delete()
+        if replace_images:
+            Image.objects.filter(article_id__in=replace_images).delete()
+        if replace_related:
+            RelatedLink.objects.filter(article_id__in=replace_related).delete()
+
+        images, related, topics = [], [], []
+        for item, article in pairs:
+            record, new = item.record, article.pk not in updated_ids
+            if new or keeps(article, "images"):
+                images += [Image(article=article, position=i, **data) for i, data in enumerate(record.images)]
+            if new or keeps(article, "related_links"):
+                for i, data in enumerate(record.related):
+                    provider = data["provider"]
+                    related.append(
+                        RelatedLink(
+                            article=article,
+                            position=i,
+                            provider_id=self.provider_ids[provider.domain] if provider else None,
+                            **{k: v for k, v in data.items() if k != "provider"},
+                        )
+                    )
+            if new or keeps(article, "topics"):
+                for i, label in enumerate(record.topics):
+                    tag_id = self.tag_ids[label.strip().casefold()]
+                    topics.append(
+                        ArticleTopic(
+                            content_object=article,
+                            tag_id=tag_id,
+                            position=i,
+                            label=label,
+                            pinned=(article.pk, tag_id) in pinned,
+                        )
+                    )
+        Image.objects.bulk_create(images)
+        RelatedLink.objects.bulk_create(related)
+        ArticleTopic.objects.bulk_create(topics)

@@ -1,0 +1,316 @@
+"""Newsroom's data: publishers, articles, their images, related coverage and topics.
+
+Every key of the front-matter format (../shared/FORMAT.md, summarised in
+docs/architecture.md) has a typed field here. What a file holds beyond that —
+keys the format does not list, which optional keys were present at all — is
+kept in `extra` and `source_keys`, so that the exporter can give a file back
+exactly as it came.
+"""
+
+from datetime import timedelta
+from datetime import timezone as dt_timezone
+
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+from taggit.managers import TaggableManager
+from taggit.models import Tag, TaggedItemBase
+
+from .domains import normalize_domain
+
+
+class Provider(models.Model):
+    """A publisher. Articles and related coverage share one row per domain."""
+
+    name = models.CharField(max_length=200, help_text="The publisher's name as readers know it.")
+    domain = models.CharField(
+        max_length=253,
+        unique=True,
+        help_text="Lower case, without “www.”: the publisher's identity across files.",
+    )
+    slug = models.SlugField(max_length=253, unique=True)
+    logos = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="The publisher's logos from the feed (the provider's `images`).",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(domain=""), name="provider_domain_not_empty"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name or self.domain
+
+    def save(self, *args, **kwargs):
+        self.domain = normalize_domain(self.domain)
+        if not self.slug:
+            self.slug = slugify(self.domain)[:253] or "provider"
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("articles:provider-detail", kwargs={"domain": self.domain})
+
+
+class ArticleQuerySet(models.QuerySet):
+    def published(self):
+        """What readers may see: the one definition, used by every public page."""
+        return self.filter(is_published=True, published_at__lte=timezone.now())
+
+    def for_topic(self, slug):
+        return self.filter(topic_links__tag__slug=slug).distinct()
+
+    def from_provider(self, domain):
+        return self.filter(provider__domain=normalize_domain(domain))
+
+    def latest(self):
+        return self.order_by(F("published_at").desc(nulls_last=True), "-id")
+
+    def trending(self):
+        return self.order_by(F("heat").desc(nulls_last=True), "-published_at", "-id")
+
+    def best(self):
+        return self.order_by(F("quality").desc(nulls_last=True), "-published_at", "-id")
+
+    def with_cards(self):
+        """What a list of article cards needs, fetched up front."""
+        return self.select_related("provider").prefetch_related(
+            models.Prefetch("images", queryset=Image.objects.order_by("position")),
+            models.Prefetch(
+                "topic_links",
+                queryset=ArticleTopic.objects.select_related("tag").order_by("position"),
+            ),
+        )
+
+
+class Article(models.Model):
+    """One news item, as a front-matter file describes it."""
+
+    # The fields an editor may change and an import must then leave alone.
+    EDITABLE_FIELDS = (
+        "title",
+        "excerpt",
+        "category",
+        "item_type",
+        "published_at",
+        "web_url",
+        "original_url",
+        "amp_url",
+        "cdn_amp_url",
+        "quality",
+        "heat",
+        "is_published",
+        "provider",
+        "featured_content",
+        "body",
+        "topics",
+    )
+
+    identity_url = models.URLField(
+        max_length=2000,
+        unique=True,
+        help_text="The article's identity: its webUrl, or originalUrl when there is no webUrl.",
+    )
+    web_url = models.URLField("web URL", max_length=2000, blank=True, null=True,
+                              help_text="The canonical address at the publisher (webUrl).")
+    original_url = models.URLField("original URL", max_length=2000, blank=True, null=True,
+                                   help_text="The address the feed first saw (originalUrl).")
+    amp_url = models.URLField("AMP URL", max_length=2000, blank=True, null=True)
+    cdn_amp_url = models.URLField("AMP cache URL", max_length=2000, blank=True, null=True)
+
+    title = models.CharField(max_length=1000)
+    slug = models.SlugField(max_length=100, blank=True, allow_unicode=True)
+    excerpt = models.TextField(blank=True, null=True, help_text="Summary shown on lists.")
+    category = models.CharField(max_length=100, blank=True, null=True, help_text="Coarse section, e.g. news.")
+    item_type = models.CharField("type", max_length=50, blank=True, null=True,
+                                 help_text="Kind of item: article, video, slideshow…")
+    published_at = models.DateTimeField(
+        "published time", blank=True, null=True,
+        help_text="When the publisher published it. A time in the future schedules the article.",
+    )
+    published_at_offset = models.IntegerField(
+        blank=True, null=True, editable=False,
+        help_text="The UTC offset (minutes) the source gave, so the time zone is kept.",
+    )
+    quality = models.PositiveIntegerField(blank=True, null=True, help_text="Quality score from the feed.")
+    heat = models.PositiveIntegerField(blank=True, null=True, help_text="Trending score from the feed.")
+    is_published = models.BooleanField(
+        "published", default=False, db_index=True,
+        help_text="Readers see the article only when this is set and its published time has come.",
+    )
+    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="articles")
+    provider_source = models.JSONField(
+        blank=True, null=True, editable=False,
+        help_text="The provider mapping exactly as the file gave it.",
+    )
+    featured_content = models.TextField(
+        blank=True, null=True,
+        help_text="The feed's embed markup (featuredContent). Stored, never rendered as given.",
+    )
+    secured = models.TextField(blank=True, null=True, help_text="Opaque feed data, kept byte for byte.")
+    body = models.TextField(blank=True, default="", help_text="Markdown body.")
+    extra = models.JSONField(default=dict, blank=True, help_text="Keys the format does not list, kept as given.")
+    source_keys = models.JSONField(
+        default=list, blank=True, editable=False,
+        help_text="The top-level keys of the source file, in order.",
+    )
+
+    # Curation.
+    is_featured = models.BooleanField("featured", default=False, db_index=True)
+    pinned_home = models.BooleanField("pinned to home", default=False,
+                                      help_text="Pinned articles come first on the home page.")
+    locked_fields = models.JSONField(
+        default=list, blank=True,
+        help_text="Fields an editor changed: imports leave them alone.",
+    )
+
+    # Provenance.
+    source_path = models.CharField(max_length=1000, blank=True, default="")
+    content_hash = models.CharField(max_length=64, blank=True, default="", db_index=True)
+    first_imported_at = models.DateTimeField(blank=True, null=True)
+    last_imported_at = models.DateTimeField(blank=True, null=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    topics = TaggableManager(through="ArticleTopic", blank=True, related_name="articles")
+
+    objects = ArticleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quality__gte=0), name="article_quality_gte_0"),
+            models.CheckConstraint(condition=Q(heat__gte=0), name="article_heat_gte_0"),
+        ]
+        indexes = [
+            models.Index(fields=["is_published", "-published_at"], name="article_pub_date"),
+            models.Index(fields=["is_published", "-heat"], name="article_pub_heat"),
+            models.Index(fields=["provider", "is_published", "-published_at"], name="article_provider_date"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("articles:article-detail", kwargs={"pk": self.pk, "slug": self.slug or "-"})
+
+    @property
+    def is_public(self):
+        return bool(self.is_published and self.published_at and self.published_at <= timezone.now())
+
+    @property
+    def published_at_local(self):
+        """The published time in the time zone the source gave."""
+        if self.published_at is None or self.published_at_offset is None:
+            return self.published_at
+        return self.published_at.astimezone(dt_timezone(timedelta(minutes=self.published_at_offset)))
+
+
+class ArticleTopic(TaggedItemBase):
+    """An article's topic, keeping the position and spelling its file used."""
+
+    content_object = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="topic_links")
+    position = models.PositiveSmallIntegerField(default=0)
+    label = models.CharField(max_length=100, blank=True, default="",
+                             help_text="The topic as the source spelled it, e.g. “ai” for the topic AI.")
+    pinned = models.BooleanField(default=False, help_text="Pinned articles come first on the topic page.")
+
+    class Meta:
+        verbose_name = "article topic"
+        # No unique (article, position): taggit's own add()/set() (the admin form) writes
+        # position 0; order is (position, id), so ties still list in insertion order.
+        constraints = [
+            models.UniqueConstraint(fields=["content_object", "tag"], name="article_topic_unique"),
+        ]
+        indexes = [
+            models.Index(fields=["tag", "content_object"], name="articletopic_tag_article"),
+        ]
+
+    def __str__(self):
+        return f"{self.content_object_id} → {self.tag}"
+
+
+class TopicRedirect(models.Model):
+    """An old topic slug (after a rename or merge) that now points to another topic."""
+
+    old_slug = models.SlugField(max_length=100, unique=True, allow_unicode=True)
+    topic = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="redirects")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return f"{self.old_slug} → {self.topic.slug}"
+
+
+def image_upload_to(instance, filename):
+    return f"articles/{instance.article_id}/{filename}"
+
+
+class Image(models.Model):
+    """One of an article's images, in the order its file listed them."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="images")
+    position = models.PositiveSmallIntegerField(default=0)
+    url = models.URLField(max_length=2000, blank=True, null=True)
+    width = models.PositiveIntegerField(blank=True, null=True)
+    height = models.PositiveIntegerField(blank=True, null=True)
+    is_cached = models.BooleanField(blank=True, null=True, help_text="The feed keeps a cached copy (isCached).")
+    title = models.CharField(max_length=1000, blank=True, null=True)
+    file = models.ImageField(upload_to=image_upload_to, blank=True, help_text="An image uploaded by an editor.")
+    thumbnail = models.ImageField(upload_to="thumbnails/", blank=True, editable=False)
+    extra = models.JSONField(default=dict, blank=True)
+    source_keys = models.JSONField(default=list, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["article", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["article", "position"], name="image_position_unique"),
+        ]
+
+    def __str__(self):
+        return self.title or self.url or (self.file.name if self.file else f"image {self.pk}")
+
+    @property
+    def src(self):
+        """The address a page should load: the uploaded file first, else the feed's URL."""
+        if self.file:
+            return self.file.url
+        return self.url
+
+
+class RelatedLink(models.Model):
+    """Other coverage of the same story, in the order the file listed it."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="related_links")
+    position = models.PositiveSmallIntegerField(default=0)
+    title = models.CharField(max_length=1000, blank=True, null=True)
+    excerpt = models.TextField(blank=True, null=True)
+    published_at = models.DateTimeField(blank=True, null=True)
+    published_at_offset = models.IntegerField(blank=True, null=True, editable=False)
+    web_url = models.URLField(max_length=2000, blank=True, null=True, db_index=True)
+    amp_url = models.URLField(max_length=2000, blank=True, null=True)
+    cdn_amp_url = models.URLField(max_length=2000, blank=True, null=True)
+    item_type = models.CharField("type", max_length=50, blank=True, null=True)
+    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="related_links",
+                                 blank=True, null=True)
+    provider_source = models.JSONField(blank=True, null=True, editable=False)
+    quality = models.PositiveIntegerField(blank=True, null=True)
+    images = models.JSONField(blank=True, null=True, help_text="The related item's images, as given.")
+    extra = models.JSONField(default=dict, blank=True)
+    source_keys = models.JSONField(default=list, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["article", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["article", "position"], name="related_position_unique"),
+            models.CheckConstraint(condition=Q(quality__gte=0), name="related_quality_gte_0"),
+        ]
+
+    def __str__(self):
+        return self.title or self.web_url or f"related {self.pk}"
