@@ -215,3 +215,25 @@ def test_feeds_run_a_fixed_number_of_queries(client, news, django_assert_max_num
     root = ET.fromstring(response.content)
     titles = rss_titles(root.find("channel")) if root.tag == "rss" else atom_titles(root)
     assert len(titles) == 50
+
+
+@pytest.mark.parametrize("slug", [None, "ai"])
+def test_feeds_have_the_elements_each_format_requires(client, news, slug):
+    """Every channel and item has what RSS 2.0 requires, every feed and entry what Atom requires."""
+    kwargs = {"slug": slug} if slug else {}
+    _, channel = get_rss(client, reverse("articles:topic-feed" if slug else "articles:latest-feed", kwargs=kwargs))
+    for name in ("title", "link", "description", "lastBuildDate"):
+        assert channel.findtext(name), name
+    for item in channel.findall("item"):
+        for name in ("title", "link", "description", "guid", "pubDate"):
+            assert item.find(name) is not None, name
+
+    _, feed = get_atom(client, reverse("articles:topic-atom" if slug else "articles:latest-atom", kwargs=kwargs))
+    for name in ("atom:id", "atom:title", "atom:updated"):
+        assert feed.findtext(name, namespaces=NS), name
+    entries = feed.findall("atom:entry", NS)
+    assert entries
+    for entry in entries:
+        for name in ("atom:id", "atom:title", "atom:updated", "atom:published", "atom:author/atom:name"):
+            assert entry.findtext(name, namespaces=NS), name
+        assert entry.find("atom:link[@rel='alternate']", NS).get("href").startswith(BASE + "/articles/")
