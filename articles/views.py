@@ -1,4 +1,6 @@
+from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
+from taggit.models import Tag
 
 from .models import Article, Provider
 
@@ -17,3 +19,10 @@ def provider_detail(request, domain):
 def article_detail(request, pk, slug):
     article = get_object_or_404(Article.objects.published().select_related("provider"), pk=pk)
     return render(request, "articles/article_detail.html", {"article": article})
+
+
+def topic_detail(request, slug):
+    topic = get_object_or_404(Tag, slug=slug)
+    articles = Article.objects.published().for_topic(slug).latest().with_cards()
+    page = Paginator(articles, 20).get_page(request.GET.get("page"))
+    return render(request, "articles/topic_detail.html", {"topic": topic, "page_obj": page})

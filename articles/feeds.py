@@ -1,0 +1,122 @@
+"""RSS 2.0 and Atom feeds: the latest published articles, and each topic's.
+
+Titles are plain text in both formats (Atom's default type is "text"; the RSS
+Best Practices Profile keeps HTML out of titles), so they go out as given and the
+XML writer escapes them. Descriptions are HTML in both formats (RSS readers render
+<description> as HTML; Django writes Atom's <summary type="html">), so the excerpt
+is HTML-escaped first: a "<b>" in an excerpt reaches the reader as text.
+"""
+
+import mimetypes
+
+from django.contrib.syndication.views import Feed
+from django.db.models import Exists, OuterRef
+from django.http import Http404, HttpResponsePermanentRedirect
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.feedgenerator import Atom1Feed, Enclosure
+from django.utils.html import escape
+from taggit.models import Tag
+
+from .models import Article, ArticleTopic, TopicRedirect
+
+FEED_LENGTH = 50
+
+
+def is_web_url(url):
+    return bool(url) and url.lower().startswith(("http://", "https://"))
+
+
+class ArticleFeed(Feed):
+    """What every Newsroom feed says about an article."""
+
+    def item_title(self, item):
+        return item.title
+
+    def item_description(self, item):
+        return escape(item.excerpt or "")
+
+    def item_pubdate(self, item):
+        return item.published_at
+
+    def item_updateddate(self, item):
+        # A scheduled article may have been stored before it went out.
+        return max(item.updated_at, item.published_at)
+
+    def item_author_name(self, item):
+        return item.provider.name
+
+    def item_categories(self, item):
+        # topic_links and their tags are prefetched by with_cards().
+        return [link.tag.name for link in item.topic_links.all()]
+
+    def item_enclosures(self, item):
+        # The lead image, only when it is a web address (an uploaded file's URL is relative).
+        images = item.images.all()
+        src = images[0].src if images else None
+        if not is_web_url(src):
+            return []
+        mime_type = mimetypes.guess_type(src.split("?", 1)[0])[0] or "image/jpeg"
+        if not mime_type.startswith("image/"):
+            mime_type = "image/jpeg"
+        # RSS requires a length; "0" is the accepted value when it is unknown.
+        return [Enclosure(src, "0", mime_type)]
+
+
+class LatestArticlesFeed(ArticleFeed):
+    title = "Newsroom: latest articles"
+    description = "The latest articles published on Newsroom."
+
+    def link(self):
+        return reverse("articles:home")
+
+    def items(self):
+        return Article.objects.published().latest().with_cards()[:FEED_LENGTH]
+
+
+class LatestArticlesAtomFeed(LatestArticlesFeed):
+    feed_type = Atom1Feed
+    subtitle = LatestArticlesFeed.description
+
+
+class TopicFeed(ArticleFeed):
+    """One topic's latest published articles. An old slug redirects to the topic's feed."""
+
+    url_name = "articles:topic-feed"
+
+    def __call__(self, request, *args, **kwargs):
+        try:
+            return super().__call__(request, *args, **kwargs)
+        except Http404:
+            # Only an unknown slug pays for the redirect look-up.
+            redirect = TopicRedirect.objects.select_related("topic").filter(old_slug=kwargs["slug"]).first()
+            if redirect is None:
+                raise
+            return HttpResponsePermanentRedirect(reverse(self.url_name, kwargs={"slug": redirect.topic.slug}))
+
+    def get_object(self, request, slug):
+        # A topic only draft articles carry is not public yet: same answer as an unknown slug.
+        has_published = Exists(
+            ArticleTopic.objects.filter(tag=OuterRef("pk"), content_object__in=Article.objects.published())
+        )
+        return get_object_or_404(Tag.objects.filter(has_published), slug=slug)
+
+    def title(self, obj):
+        return f"Newsroom: {obj.name}"
+
+    def description(self, obj):
+        return f"The latest articles about {obj.name} on Newsroom."
+
+    def link(self, obj):
+        return reverse("articles:topic-detail", kwargs={"slug": obj.slug})
+
+    def items(self, obj):
+        return Article.objects.published().for_topic(obj.slug).latest().with_cards()[:FEED_LENGTH]
+
+
+class TopicAtomFeed(TopicFeed):
+    feed_type = Atom1Feed
+    url_name = "articles:topic-atom"
+
+    def subtitle(self, obj):
+        return self.description(obj)
