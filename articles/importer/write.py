@@ -6,7 +6,7 @@ the whole run; children (images, related links, topic links) are replaced wholes
 so that they match the file exactly.
 """
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 from taggit.models import Tag
@@ -208,6 +208,34 @@ class Writer:
                             pinned=(article.pk, tag_id) in pinned,
                         )
                     )
-        Image.objects.bulk_create(images)
-        RelatedLink.objects.bulk_create(related)
-        ArticleTopic.objects.bulk_create(topics)
+        insert_rows(Image, images)
+        insert_rows(RelatedLink, related)
+        insert_rows(ArticleTopic, topics)
+
+
+def insert_rows(model, objs):
+    """INSERT model instances with one executemany: bulk_create's per-value preparation
+    costs more than the database does here. Only fields that need it are converted."""
+    if not objs:
+        return
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    simple = (models.CharField, models.TextField, models.IntegerField, models.BooleanField, models.ForeignKey)
+    prepare = [
+        (f.attname, None if isinstance(f, simple) and not isinstance(f, models.JSONField) else f)
+        for f in fields
+    ]
+    quote = connection.ops.quote_name
+    sql = "INSERT INTO {} ({}) VALUES ({})".format(
+        quote(model._meta.db_table),
+        ", ".join(quote(f.column) for f in fields),
+        ", ".join(["%s"] * len(fields)),
+    )
+    rows = []
+    for obj in objs:
+        row = []
+        for attname, field in prepare:
+            value = getattr(obj, attname)
+            row.append(value if field is None else field.get_db_prep_save(field.pre_save(obj, True), connection))
+        rows.append(row)
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
