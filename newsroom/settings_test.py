@@ -12,3 +12,6 @@ from .settings import BASE_DIR, STORAGES  # noqa: E402
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
 MEDIA_ROOT = BASE_DIR / "var" / "test-media"
+# The test client and live_server speak plain http; everything else stays as in production
+# (newsroom/tests/test_security.py turns the redirect back on where it tests it).
+SECURE_SSL_REDIRECT = False
