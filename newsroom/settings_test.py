@@ -3,6 +3,8 @@
 import os
 
 os.environ.setdefault("DJANGO_SECRET_KEY", "insecure-key-for-tests-only")
+# The suite runs the production configuration (Django's test runner turns DEBUG off anyway).
+os.environ["DJANGO_DEBUG"] = "0"
 # Playwright drives the browser from an event loop while live_server tests use the ORM.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
