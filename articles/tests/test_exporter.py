@@ -64,6 +64,16 @@ def test_round_trip_of_odd_files(name):
     assert_round_trip(DATA / name)
 
 
+def test_every_fixture_round_trips():
+    """Each file in fixtures/ exports to a mapping equal to its source."""
+    files = discover([FIXTURES])
+    assert len(files) >= 61
+    report = import_paths([FIXTURES])
+    assert report.refused == [] and report.created == len(files)
+    for path in files:
+        assert_round_trip(path)
+
+
 def test_timestamps_keep_their_zone_and_nulls_stay_null(tmp_path):
     path = write(tmp_path, "a.md", front_matter(publishedDateTime="2026-11-20T08:00:00-05:00", excerpt=None))
     path.write_text(path.read_text().replace("'2026-11-20T08:00:00-05:00'", "2026-11-20T08:00:00-05:00"))
