@@ -3,6 +3,8 @@
 import os
 
 os.environ.setdefault("DJANGO_SECRET_KEY", "insecure-key-for-tests-only")
+# The suite runs the production configuration (Django's test runner turns DEBUG off anyway).
+os.environ["DJANGO_DEBUG"] = "0"
 # Playwright drives the browser from an event loop while live_server tests use the ORM.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
@@ -12,3 +14,6 @@ from .settings import BASE_DIR, STORAGES  # noqa: E402
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
 MEDIA_ROOT = BASE_DIR / "var" / "test-media"
+# The test client and live_server speak plain http; everything else stays as in production
+# (newsroom/tests/test_security.py turns the redirect back on where it tests it).
+SECURE_SSL_REDIRECT = False
