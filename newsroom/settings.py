@@ -149,6 +149,22 @@ STORAGES = {
     },
 }
 
+# A shared Redis cache when REDIS_URL is set (several app servers); otherwise per process.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": os.environ.get("DJANGO_CACHE_PREFIX", "newsroom"),
+            "TIMEOUT": 300,
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# How long a public page may be served from the cache; any change invalidates it at once.
+NEWSROOM_PAGE_CACHE_SECONDS = int(os.environ.get("NEWSROOM_PAGE_CACHE_SECONDS", "300"))
+
 # Topics: "AI" and "ai" are one topic with one page.
 TAGGIT_CASE_INSENSITIVE = True
 

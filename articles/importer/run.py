@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import connections
 
 from articles.models import Article
+from articles.page_cache import content_changed
 
 from .parse import SUFFIXES, Parsed, Refused, Unchanged, read_and_parse
 from .write import Writer
@@ -136,6 +137,7 @@ def import_paths(paths, *, dry_run=False, max_bytes=None, workers=None, batch_si
             outcomes = [(i, "updated" if i.record.identity_url in existing else "created", "") for i in items]
         else:
             outcomes = writer.write(items, report)
+            content_changed()
         for item, outcome, detail in outcomes:
             _count(report, item.path, outcome, detail)
 
