@@ -32,6 +32,8 @@ from .upload import upload_view
 
 # Which lock group an inline's changes fall under.
 INLINE_LOCKS = {ArticleTopic: "topics", Image: "images", RelatedLink: "related_links"}
+# Addresses an editor types without a scheme are web addresses (Django 6's default, chosen now).
+URL_FIELDS = {models.URLField: {"assume_scheme": "https"}}
 
 
 def http_url(value):
@@ -61,6 +63,7 @@ class TopicInline(admin.TabularInline):
 
 
 class ImageInline(admin.TabularInline):
+    formfield_overrides = URL_FIELDS
     model = Image
     form = ImageInlineForm
     fields = ("preview", "file", "url", "title", "position", "size")
@@ -80,6 +83,7 @@ class ImageInline(admin.TabularInline):
 
 
 class RelatedLinkInline(admin.StackedInline):
+    formfield_overrides = URL_FIELDS
     model = RelatedLink
     form = PositionedInlineForm
     fields = (("title", "position"), "web_url", "excerpt", ("published_at", "item_type", "quality"), "provider")
@@ -177,6 +181,7 @@ class TopicFilter(TopChoicesFilter):
 
 @admin.register(Article)
 class ArticleAdmin(admin.ModelAdmin):
+    formfield_overrides = URL_FIELDS
     form = ArticleAdminForm
     list_display = (
         "thumbnail", "title", "provider", "published_at", "heat", "quality", "status",

@@ -1,11 +1,19 @@
 """Forms the admin shows: the article form, inline forms and the actions' intermediate forms."""
 
 from django import forms
+from django.db import models
 from django.db.models import Max
 from taggit.models import Tag
 
 from articles.images import inspect_upload, make_thumbnail
 from articles.models import Article, ArticleTopic, Image
+
+
+def https_urls(db_field, **kwargs):
+    """Form fields for the model, reading scheme-less addresses as https (Django 6's default)."""
+    if isinstance(db_field, models.URLField):
+        kwargs.setdefault("assume_scheme", "https")
+    return db_field.formfield(**kwargs)
 
 
 def field_label(name):
@@ -26,11 +34,41 @@ class ArticleAdminForm(forms.ModelForm):
     class Meta:
         model = Article
         exclude = ("topics", "locked_fields")
+        formfield_callback = https_urls
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         locked = list(self.instance.locked_fields or []) if self.instance.pk else []
         self.fields["return_to_source"].choices = [(name, field_label(name)) for name in locked]
+        for name, field in self.fields.items():
+            if isinstance(field, forms.CharField) and not isinstance(field, forms.URLField):
+                # Only a real edit locks a field: not the browser's CRLF or a trailing newline.
+                field.strip = not isinstance(field.widget, forms.Textarea)
+                field.has_changed = _text_changed(field)
+
+    def _clean_text(self, name):
+        value = self.cleaned_data.get(name)
+        return value.replace("\r\n", "\n") if isinstance(value, str) else value
+
+    def clean_body(self):
+        return self._clean_text("body")
+
+    def clean_excerpt(self):
+        return self._clean_text("excerpt")
+
+    def clean_featured_content(self):
+        return self._clean_text("featured_content")
+
+
+def _normal_text(value):
+    return ("" if value is None else str(value)).replace("\r\n", "\n").strip()
+
+
+def _text_changed(field):
+    def has_changed(initial, data):
+        return _normal_text(initial) != _normal_text(field.to_python(data))
+
+    return has_changed
 
 
 class PositionedInlineForm(forms.ModelForm):
@@ -42,11 +80,18 @@ class PositionedInlineForm(forms.ModelForm):
             self.fields["position"].required = False
             self.fields["position"].help_text = "Empty: after the others."
 
+    def _post_clean(self):
+        super()._post_clean()
+        # An empty (or absent) position means "at the end"; fill_positions picks the number on save.
+        if "position" in self.fields and self.cleaned_data.get("position") is None:
+            self.instance.position = None
+
 
 class ImageInlineForm(PositionedInlineForm):
     class Meta:
         model = Image
         fields = ("file", "url", "title", "position")
+        formfield_callback = https_urls
 
     def clean_file(self):
         upload = self.cleaned_data.get("file")
