@@ -1,6 +1,7 @@
 """Forms the admin shows: the article form, inline forms and the actions' intermediate forms."""
 
 from django import forms
+from django.contrib.admin.widgets import AdminFileWidget
 from django.db import models
 from django.db.models import Max
 from taggit.models import Tag
@@ -87,17 +88,25 @@ class PositionedInlineForm(forms.ModelForm):
             self.instance.position = None
 
 
+class CheckedImageField(forms.ImageField):
+    """Django's ImageField, with our own clear errors for non-images and decompression bombs first."""
+
+    def to_python(self, data):
+        upload = forms.FileField.to_python(self, data)
+        if upload is not None:
+            inspect_upload(upload)
+        return super().to_python(data)
+
+
 class ImageInlineForm(PositionedInlineForm):
+    file = CheckedImageField(
+        required=False, widget=AdminFileWidget, help_text=Image._meta.get_field("file").help_text
+    )
+
     class Meta:
         model = Image
         fields = ("file", "url", "title", "position")
         formfield_callback = https_urls
-
-    def clean_file(self):
-        upload = self.cleaned_data.get("file")
-        if upload and "file" in self.changed_data:
-            inspect_upload(upload)
-        return upload
 
     def clean(self):
         cleaned = super().clean()

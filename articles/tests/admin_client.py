@@ -39,6 +39,6 @@ def change_form_data(response):
     return data
 
 
-def run_action(client, url, action, objects, **extra):
+def run_action(client, url, action, objects, *, follow=False, **extra):
     data = {"action": action, helpers.ACTION_CHECKBOX_NAME: [str(o.pk) for o in objects], **extra}
-    return client.post(url, data)
+    return client.post(url, data, follow=follow)
