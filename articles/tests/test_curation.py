@@ -90,3 +90,24 @@ def test_merge_providers_moves_articles_and_related_links_and_locks_provider():
     assert "provider" in moved.locked_fields
     assert "provider" not in Article.objects.get(pk=stays.pk).locked_fields
     assert not Provider.objects.filter(domain="bbc.com").exists()
+
+
+def test_reimport_after_merge_and_rename_does_not_bring_old_topics_back(tmp_path):
+    """Files still naming a merged or renamed topic land on the topic it became."""
+    from articles.importer import import_paths
+
+    from .admin_factories import write_file
+
+    path = write_file(tmp_path, "a.md", topics=("Artificial Intelligence", "Robotics"))
+    import_paths([path], workers=1)
+    ai = topic("AI")
+    curation.merge_topics(ai, [topic("Artificial Intelligence")])
+    robots = topic("Robotics")
+    robots.name, robots.slug = "Robots", "robots"
+    robots.save()
+    curation.rename_topic(robots, "robotics")
+
+    write_file(tmp_path, "a.md", topics=("Artificial Intelligence", "Robotics"), heat=2)
+    import_paths([path], workers=1)
+    assert set(Tag.objects.values_list("name", flat=True)) == {"AI", "Robots"}
+    assert sorted(Article.objects.get().topics.names()) == ["AI", "Robots"]
