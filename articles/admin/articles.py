@@ -185,7 +185,7 @@ class ArticleAdmin(admin.ModelAdmin):
     form = ArticleAdminForm
     list_display = (
         "thumbnail", "title", "provider", "published_at", "heat", "quality", "status",
-        "is_published", "is_featured", "pinned_home", "topic_names",
+        "is_published", "is_featured", "topic_names",
     )
     list_display_links = ("thumbnail", "title")
     list_filter = (
@@ -250,10 +250,12 @@ class ArticleAdmin(admin.ModelAdmin):
     @admin.display(description="status")
     def status(self, article):
         if not article.is_published or article.published_at is None:
-            return "Draft"
-        if article.published_at > timezone.now():
-            return "Scheduled"
-        return "Live"
+            state = "Draft"
+        elif article.published_at > timezone.now():
+            state = "Scheduled"
+        else:
+            state = "Live"
+        return f"{state} · 📌 home" if article.pinned_home else state
 
     @admin.display(description="topics")
     def topic_names(self, article):

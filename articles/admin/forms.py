@@ -107,6 +107,11 @@ class ImageInlineForm(PositionedInlineForm):
         model = Image
         fields = ("file", "url", "title", "position")
         formfield_callback = https_urls
+        widgets = {
+            "url": forms.URLInput(attrs={"size": 40}),
+            "title": forms.TextInput(attrs={"size": 30}),
+            "position": forms.NumberInput(attrs={"style": "width: 4em"}),
+        }
 
     def clean(self):
         cleaned = super().clean()
