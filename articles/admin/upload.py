@@ -135,13 +135,14 @@ def run_upload(files, *, user, dry_run=False):
         for upload in files:
             staging.add_upload(upload)
         report = None
+        article_ids = {}
         if staging.names:
             before = _current_values(staging.names, max_bytes)
             with transaction.atomic():
                 report = import_paths([root], dry_run=dry_run, max_bytes=max_bytes, workers=1)
                 if not dry_run:
-                    _after_import(report, staging, before, user)
-        return _result(report, staging)
+                    article_ids = _after_import(report, staging, before, user)
+        return _result(report, staging, article_ids)
     finally:
         shutil.rmtree(root, ignore_errors=True)
 
@@ -162,9 +163,10 @@ def _current_values(names, max_bytes):
 def _after_import(report, staging, before, user):
     outcome = {path: result for path, result, _ in report.outcomes if result in ("created", "updated")}
     if not outcome:
-        return
+        return {}
     articles = list(Article.objects.filter(source_path__in=list(outcome)))
     rows_added, rows_changed = [], []
+    originals = [article.source_path for article in articles]
     for article in articles:
         name = staging.names.get(article.source_path, article.source_path)
         if outcome[article.source_path] == "created":
@@ -183,9 +185,10 @@ def _after_import(report, staging, before, user):
     Article.objects.bulk_update(articles, ["source_path"], batch_size=500)
     log_entries(user, Article, rows_added, ADDITION)
     log_entries(user, Article, rows_changed, CHANGE)
+    return {path: article.pk for path, article in zip(originals, articles)}
 
 
-def _result(report, staging):
+def _result(report, staging, article_ids):
     refused = list(staging.refused)
     outcomes = []
     warnings = []
@@ -193,7 +196,7 @@ def _result(report, staging):
     if report is not None:
         refused += [(staging.names.get(path, path), problems) for path, problems in report.refused]
         outcomes = [
-            (staging.names.get(path, path), outcome, staging.shown(detail))
+            (staging.names.get(path, path), outcome, staging.shown(detail), article_ids.get(path))
             for path, outcome, detail in report.outcomes
             if outcome != "refused"
         ]

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from articles.models import Article, ArticleTopic
 
-from .admin_factories import article, editor
+from .admin_factories import article, editor, front_matter
 
 ARTIFACTS = settings.BASE_DIR / "test-artifacts"
 
@@ -78,8 +78,20 @@ def curate(page, live_server):
     assert "Pinned 1 article(s) to AI" in page.inner_text(".messagelist")
     assert "📌" in page.inner_text("#result_list")
 
-    page.goto(f"{live_server.url}{reverse('admin:articles_article_import')}")
+    page.goto(f"{live_server.url}{reverse('admin:articles_article_changelist')}")
+    page.click("text=Import files")
+    page.wait_for_selector("input[type=file]")
     shot(page, "import")
+    page.set_input_files("input[type=file]", files=[
+        {"name": "upload-good.md", "mimeType": "text/markdown",
+         "buffer": front_matter(title="Uploaded story", url="https://up.example/1").encode()},
+        {"name": "upload-bad.md", "mimeType": "text/markdown", "buffer": b"---\ntitle: [broken\n---\n"},
+    ])
+    page.click("input[type=submit][value=Import]")
+    page.wait_for_selector(".import-summary")
+    assert "1 created" in page.inner_text(".import-summary")
+    assert "upload-bad.md" in page.inner_text(".import-refused")
+    shot(page, "import-result")
 
     draft.refresh_from_db()
     assert (draft.title, draft.is_published, draft.locked_fields) == (

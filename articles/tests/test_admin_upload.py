@@ -161,3 +161,10 @@ def test_upload_keeps_editor_changes(admin_client):
     obj = Article.objects.get()
     assert (obj.title, obj.heat) == ("Editor", 2)
     assert "editor-changed fields kept" in html
+
+
+def test_result_links_each_imported_article(admin_client):
+    """Each created article in the result links to its change form."""
+    response = post(admin_client, md("one.md"))
+    obj = Article.objects.get()
+    assert reverse("admin:articles_article_change", args=[obj.pk]) in response.content.decode()
