@@ -16,6 +16,7 @@ from taggit.models import Tag
 
 from articles import curation
 from articles.importer import import_paths
+from articles.importer.write import article_slug
 from articles.models import Article, ArticleTopic, Image, Provider, RelatedLink
 
 from .base import EstimatedCountPaginator, form_data, intermediate_form, log_bulk_change, snapshot
@@ -288,6 +289,11 @@ class ArticleAdmin(admin.ModelAdmin):
             ", ".join(names),
             "Imports leave these fields as the editors set them.",
         )
+
+    def save_model(self, request, obj, form, change):
+        if "title" in form.changed_data or not obj.slug:
+            obj.slug = article_slug(obj.title)  # as an import would; the URL also carries the id
+        super().save_model(request, obj, form, change)
 
     def save_formset(self, request, form, formset, change):
         instances = formset.save(commit=False)

@@ -336,3 +336,38 @@ def test_export_zip_round_trips_through_import(admin_client, imported, tmp_path)
     again = Article.objects.get()
     assert (again.identity_url, again.title, again.heat) == (obj.identity_url, obj.title, obj.heat)
     assert list(again.topics.names()) == ["AI"]
+
+
+def test_editor_can_write_a_new_article(admin_client):
+    """An article written in the admin gets a slug, and its fields are the editor's."""
+    add_url = reverse("admin:articles_article_add")
+    data = change_form_data(admin_client.get(add_url))
+    data.update({
+        "title": "Written by hand", "identity_url": "https://newsroom.example/hand",
+        "provider": str(provider().pk), "is_published": "on",
+        "published_at_0": "2024-01-02", "published_at_1": "10:00:00",
+    })
+    response = admin_client.post(add_url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    obj = Article.objects.get()
+    assert obj.slug == "written-by-hand"
+    assert {"title", "provider", "is_published", "published_at"} <= set(obj.locked_fields)
+    assert obj.is_public
+
+
+def test_estimated_count_paginator(monkeypatch):
+    """Unfiltered lists on PostgreSQL use the planner's estimate; filtered ones count exactly."""
+    from articles.admin.base import EstimatedCountPaginator
+
+    for _ in range(3):
+        article()
+    monkeypatch.setattr(EstimatedCountPaginator, "ESTIMATE_ABOVE", -2)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE articles_article")
+    unfiltered = EstimatedCountPaginator(Article.objects.all(), 50)
+    assert unfiltered.count == 3  # exact on SQLite; freshly analysed on PostgreSQL
+    filtered = EstimatedCountPaginator(Article.objects.filter(title="Story 0"), 50)
+    with CaptureQueriesContext(connection) as ctx:
+        assert filtered.count == 0
+    assert "COUNT" in ctx.captured_queries[0]["sql"].upper()
