@@ -6,8 +6,10 @@ import tempfile
 import zipfile
 
 from django.contrib import admin, messages
+from django.contrib.admin.widgets import AutocompleteSelect
 from django.db import models
 from django.db.models import Count, Q
+from django.forms.models import BaseInlineFormSet
 from django.http import HttpResponse
 from django.urls import path
 from django.utils import timezone
@@ -50,9 +52,36 @@ def image_src(image):
     return http_url(image.url)
 
 
+class KnownChoiceAutocomplete(AutocompleteSelect):
+    """An autocomplete box that renders its current choice from a label it was given.
+
+    Django's widget looks the chosen option up with one query per inline row; the rows
+    already carry their tag (select_related), so a long topic list costs nothing extra.
+    """
+
+    known = None  # (value, label) of the row's saved choice
+
+    def optgroups(self, name, value, attr=None):
+        chosen = [str(v) for v in value if v not in (None, "")]
+        if self.known is None or chosen != [self.known[0]]:
+            return super().optgroups(name, value, attr)
+        return [(None, [self.create_option(name, self.known[0], self.known[1], True, 0)], 0)]
+
+
+class TopicFormSet(BaseInlineFormSet):
+    def _construct_form(self, i, **kwargs):
+        form = super()._construct_form(i, **kwargs)
+        if form.instance.pk and "tag" in form.fields:
+            widget = form.fields["tag"].widget
+            widget = getattr(widget, "widget", widget)  # inside the admin's related-field wrapper
+            widget.known = (str(form.instance.tag_id), str(form.instance.tag))
+        return form
+
+
 class TopicInline(admin.TabularInline):
     model = ArticleTopic
     form = PositionedInlineForm
+    formset = TopicFormSet
     fields = ("tag", "label", "position", "pinned")
     autocomplete_fields = ("tag",)
     extra = 0
@@ -61,6 +90,11 @@ class TopicInline(admin.TabularInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("tag").order_by("position", "id")
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "tag":
+            kwargs["widget"] = KnownChoiceAutocomplete(db_field, self.admin_site, using=kwargs.get("using"))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 class ImageInline(admin.TabularInline):

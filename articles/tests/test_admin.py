@@ -371,3 +371,19 @@ def test_estimated_count_paginator(monkeypatch):
     with CaptureQueriesContext(connection) as ctx:
         assert filtered.count == 0
     assert "COUNT" in ctx.captured_queries[0]["sql"].upper()
+
+
+def test_change_form_query_count_does_not_grow_with_topics_or_images(admin_client):
+    """An article with twelve topics and images opens with the same queries as one with two."""
+    counts = []
+    for n in (2, 12):
+        obj = article(topics=[f"Topic {n}-{i}" for i in range(n)], images=n)
+        admin_client.get(change_url(obj))
+        with CaptureQueriesContext(connection) as ctx:
+            response = admin_client.get(change_url(obj))
+        counts.append(len(ctx.captured_queries))
+        html = response.content.decode()
+        for i in range(n):
+            tag = Tag.objects.get(name=f"Topic {n}-{i}")
+            assert f'<option value="{tag.pk}" selected>Topic {n}-{i}</option>' in html
+    assert counts[0] == counts[1] <= 10
