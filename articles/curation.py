@@ -38,7 +38,9 @@ def set_flag(articles, field, value, *, lock=False):
 def add_topic(articles, tag):
     """Tag the articles with `tag` (after their existing topics); returns how many gained it."""
     ids = set(_ids(articles))
-    have = set(ArticleTopic.objects.filter(tag=tag, content_object_id__in=ids).values_list("content_object_id", flat=True))
+    have = set(
+        ArticleTopic.objects.filter(tag=tag, content_object_id__in=ids).values_list("content_object_id", flat=True)
+    )
     last = dict(
         ArticleTopic.objects.filter(content_object_id__in=ids)
         .values_list("content_object_id")
@@ -93,7 +95,8 @@ def merge_topics(target, sources):
         return 0
     links = ArticleTopic.objects.filter(tag_id__in=[target.pk, *source_ids])
     merged = {}
-    for row in links.values("content_object_id").annotate(position=Min("position"), pins=Count("id", filter=Q(pinned=True))):
+    pins = Count("id", filter=Q(pinned=True))
+    for row in links.values("content_object_id").annotate(position=Min("position"), pins=pins):
         merged[row["content_object_id"]] = row
     existing = dict(ArticleTopic.objects.filter(tag=target).values_list("content_object_id", "label"))
     labels = dict(

@@ -6,10 +6,7 @@ import tempfile
 import zipfile
 
 from django.contrib import admin, messages
-from django.contrib.admin.widgets import AutocompleteSelect
 from django.db import models
-from django.db.models import Count, Q
-from django.forms.models import BaseInlineFormSet
 from django.http import HttpResponse
 from django.urls import path
 from django.utils import timezone
@@ -19,199 +16,16 @@ from taggit.models import Tag
 from articles import curation
 from articles.importer import import_paths
 from articles.importer.write import article_slug
-from articles.models import Article, ArticleTopic, Image, Provider, RelatedLink
+from articles.models import Article, ArticleTopic, Image, RelatedLink
 
 from .base import EstimatedCountPaginator, form_data, intermediate_form, log_bulk_change, snapshot
-from .forms import (
-    AddTopicForm,
-    ArticleAdminForm,
-    ChooseTopicForm,
-    ImageInlineForm,
-    PositionedInlineForm,
-    field_label,
-    fill_positions,
-)
+from .filters import ProviderFilter, StatusFilter, TopicFilter
+from .forms import AddTopicForm, ArticleAdminForm, ChooseTopicForm, field_label, fill_positions
+from .inlines import URL_FIELDS, ImageInline, RelatedLinkInline, TopicInline, image_src
 from .upload import upload_view
 
 # Which lock group an inline's changes fall under.
 INLINE_LOCKS = {ArticleTopic: "topics", Image: "images", RelatedLink: "related_links"}
-# Addresses an editor types without a scheme are web addresses (Django 6's default, chosen now).
-URL_FIELDS = {models.URLField: {"assume_scheme": "https"}}
-
-
-def http_url(value):
-    """Only http(s) addresses become links or image sources."""
-    return value if isinstance(value, str) and value.lower().startswith(("http://", "https://")) else None
-
-
-def image_src(image):
-    if image.thumbnail:
-        return image.thumbnail.url
-    if image.file:
-        return image.file.url
-    return http_url(image.url)
-
-
-class KnownChoiceAutocomplete(AutocompleteSelect):
-    """An autocomplete box that renders its current choice from a label it was given.
-
-    Django's widget looks the chosen option up with one query per inline row; the rows
-    already carry their tag (select_related), so a long topic list costs nothing extra.
-    """
-
-    known = None  # (value, label) of the row's saved choice
-
-    def optgroups(self, name, value, attr=None):
-        chosen = [str(v) for v in value if v not in (None, "")]
-        if self.known is None or chosen != [self.known[0]]:
-            return super().optgroups(name, value, attr)
-        return [(None, [self.create_option(name, self.known[0], self.known[1], True, 0)], 0)]
-
-
-class TopicFormSet(BaseInlineFormSet):
-    def _construct_form(self, i, **kwargs):
-        form = super()._construct_form(i, **kwargs)
-        if form.instance.pk and "tag" in form.fields:
-            widget = form.fields["tag"].widget
-            widget = getattr(widget, "widget", widget)  # inside the admin's related-field wrapper
-            widget.known = (str(form.instance.tag_id), str(form.instance.tag))
-        return form
-
-
-class TopicInline(admin.TabularInline):
-    model = ArticleTopic
-    form = PositionedInlineForm
-    formset = TopicFormSet
-    fields = ("tag", "label", "position", "pinned")
-    autocomplete_fields = ("tag",)
-    extra = 0
-    verbose_name = "topic"
-    verbose_name_plural = "topics"
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("tag").order_by("position", "id")
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "tag":
-            kwargs["widget"] = KnownChoiceAutocomplete(db_field, self.admin_site, using=kwargs.get("using"))
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
-
-class ImageInline(admin.TabularInline):
-    formfield_overrides = URL_FIELDS
-    model = Image
-    form = ImageInlineForm
-    fields = ("preview", "file", "url", "title", "position", "size")
-    readonly_fields = ("preview", "size")
-    extra = 0
-
-    @admin.display(description="preview")
-    def preview(self, image):
-        src = image_src(image) if image.pk else None
-        if not src:
-            return "—"
-        return format_html('<img src="{}" alt="" style="max-width:120px;max-height:80px">', src)
-
-    @admin.display(description="size")
-    def size(self, image):
-        return f"{image.width} × {image.height}" if image.width and image.height else "—"
-
-
-class RelatedLinkInline(admin.StackedInline):
-    formfield_overrides = URL_FIELDS
-    model = RelatedLink
-    form = PositionedInlineForm
-    fields = (("title", "position"), "web_url", "excerpt", ("published_at", "item_type", "quality"), "provider")
-    readonly_fields = ("provider",)
-    extra = 0
-    classes = ("collapse",)
-    verbose_name_plural = "related coverage"
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("provider")
-
-
-class StatusFilter(admin.SimpleListFilter):
-    title = "status"
-    parameter_name = "status"
-
-    def lookups(self, request, model_admin):
-        return [("live", "Live"), ("scheduled", "Scheduled"), ("draft", "Draft")]
-
-    def queryset(self, request, queryset):
-        now = timezone.now()
-        if self.value() == "live":
-            return queryset.published()
-        if self.value() == "scheduled":
-            return queryset.filter(is_published=True, published_at__gt=now)
-        if self.value() == "draft":
-            return queryset.filter(Q(is_published=False) | Q(published_at__isnull=True))
-        return queryset
-
-
-class TopChoicesFilter(admin.SimpleListFilter):
-    """A filter listing the ten busiest values, with a box to type any other.
-
-    With 2,000 providers a full list would bury the sidebar; the box takes a domain or slug.
-    """
-
-    template = "admin/articles/input_filter.html"
-    limit = 10
-
-    def __init__(self, request, params, model, model_admin):
-        super().__init__(request, params, model, model_admin)
-        self.other_params = [
-            (key, value)
-            for key, values in request.GET.lists()
-            if key not in (self.parameter_name, "p")
-            for value in values
-        ]
-
-    def lookups(self, request, model_admin):
-        choices = list(self.top())
-        value = self.value()
-        if value and value not in {key for key, _ in choices}:
-            choices.append((value, self.label_for(value)))
-        return choices
-
-
-class ProviderFilter(TopChoicesFilter):
-    title = "provider"
-    parameter_name = "provider"
-
-    def top(self):
-        rows = (
-            Provider.objects.annotate(n=Count("articles")).filter(n__gt=0).order_by("-n", "name")
-            .values_list("domain", "name")[: self.limit]
-        )
-        return [(domain, name or domain) for domain, name in rows]
-
-    def label_for(self, value):
-        return Provider.objects.filter(domain=value).values_list("name", flat=True).first() or value
-
-    def queryset(self, request, queryset):
-        if self.value():
-            return queryset.filter(provider__domain=self.value().strip().lower())
-        return queryset
-
-
-class TopicFilter(TopChoicesFilter):
-    title = "topic"
-    parameter_name = "topic"
-
-    def top(self):
-        return list(
-            Tag.objects.annotate(n=Count("articles_articletopic_items")).filter(n__gt=0).order_by("-n", "name")
-            .values_list("slug", "name")[: self.limit]
-        )
-
-    def label_for(self, value):
-        return Tag.objects.filter(slug=value).values_list("name", flat=True).first() or value
-
-    def queryset(self, request, queryset):
-        if self.value():
-            return queryset.filter(topic_links__tag__slug=self.value().strip())
-        return queryset
 
 
 @admin.register(Article)
@@ -271,7 +85,9 @@ class ArticleAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related(
             models.Prefetch("images", queryset=Image.objects.order_by("position")),
-            models.Prefetch("topic_links", queryset=ArticleTopic.objects.select_related("tag").order_by("position", "id")),
+            models.Prefetch(
+                "topic_links", queryset=ArticleTopic.objects.select_related("tag").order_by("position", "id")
+            ),
         )
 
     @admin.display(description="")

@@ -86,7 +86,9 @@ class EstimatedCountPaginator(Paginator):
         connection = connections[getattr(queryset, "db", "default")]
         if connection.vendor == "postgresql" and hasattr(queryset, "query") and not queryset.query.where:
             with connection.cursor() as cursor:
-                cursor.execute("SELECT reltuples::bigint FROM pg_class WHERE relname = %s", [queryset.model._meta.db_table])
+                cursor.execute(
+                    "SELECT reltuples::bigint FROM pg_class WHERE relname = %s", [queryset.model._meta.db_table]
+                )
                 row = cursor.fetchone()
             if row and row[0] > self.ESTIMATE_ABOVE:
                 return row[0]

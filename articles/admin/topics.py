@@ -1,9 +1,9 @@
 """Topics (taggit's Tag), their redirects, and providers: counts, renames and merges."""
 
+import taggit.admin  # noqa: F401  (registers taggit's TagAdmin, which ours replaces)
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import Count
-import taggit.admin  # noqa: F401  (registers taggit's TagAdmin, which ours replaces)
 from taggit.models import Tag
 
 from articles import curation
@@ -139,7 +139,9 @@ class ProviderAdmin(admin.ModelAdmin):
             count = curation.merge_providers(target, sources)
             names = ", ".join(f"{p.name} ({p.domain})" for p in sources)
             log_bulk_change(request, [target], f"Merged {names} into this provider.")
-            self.message_user(request, f"Merged {names} into {target.name}: {count} article(s) moved.", messages.SUCCESS)
+            self.message_user(
+                request, f"Merged {names} into {target.name}: {count} article(s) moved.", messages.SUCCESS
+            )
 
         return intermediate_form(
             self, request, queryset, form, title="Merge providers", apply=apply,

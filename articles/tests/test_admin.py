@@ -213,7 +213,9 @@ def test_adding_an_image_row_positions_it_last_and_locks_images(admin_client, im
     obj, _ = imported
     data = change_form_data(admin_client.get(change_url(obj)))
     data["images-TOTAL_FORMS"] = "2"
-    data.update({"images-1-url": "https://img.example.org/new.jpg", "images-1-title": "New", "images-1-article": str(obj.pk)})
+    data.update(
+        {"images-1-url": "https://img.example.org/new.jpg", "images-1-title": "New", "images-1-article": str(obj.pk)}
+    )
     response = admin_client.post(change_url(obj), data)
     assert response.status_code == 302, response.context["inline_admin_formsets"][1].formset.errors
     assert list(obj.images.values_list("position", "url")) == [

@@ -79,7 +79,8 @@ def test_real_png_gets_size_thumbnail_and_locks_images(admin_client, imported):
 def test_text_file_renamed_png_is_refused(admin_client, imported):
     """A text file named .png gets a clear error and nothing is stored."""
     obj, _ = imported
-    response = upload_image(admin_client, obj, SimpleUploadedFile("fake.png", b"just some text", content_type="image/png"))
+    fake = SimpleUploadedFile("fake.png", b"just some text", content_type="image/png")
+    response = upload_image(admin_client, obj, fake)
     assert response.status_code == 200
     assert any("not an image" in e or "valid image" in e for e in image_errors(response))
     assert not obj.images.filter(title="Uploaded").exists()

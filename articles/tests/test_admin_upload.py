@@ -122,7 +122,8 @@ def test_zip_with_unsafe_paths_extracts_nothing_outside(admin_client, tmp_path):
 def test_zip_bomb_is_refused_before_extraction(admin_client, monkeypatch):
     """A zip that expands past the cap is refused whole: nothing imported."""
     monkeypatch.setattr(upload, "MAX_TOTAL_BYTES", 10_000)
-    archive = zipped("bomb.zip", {f"f{i}.md": front_matter(url=f"https://b.example/{i}") + " " * 5000 for i in range(5)})
+    padded = {f"f{i}.md": front_matter(url=f"https://b.example/{i}") + " " * 5000 for i in range(5)}
+    archive = zipped("bomb.zip", padded)
     html = post(admin_client, archive).content.decode()
     assert "expands to more than" in html and "Nothing was imported" in html
     assert Article.objects.count() == 0
