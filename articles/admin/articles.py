@@ -8,6 +8,7 @@ import zipfile
 from django.contrib import admin, messages
 from django.db import models
 from django.http import HttpResponse
+from django.templatetags.static import static
 from django.urls import path
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
@@ -135,9 +136,11 @@ class ArticleAdmin(admin.ModelAdmin):
         if not names:
             return "Nothing: every field follows the source file."
         return format_html(
-            '{} <span title="{}">ⓘ</span>',
+            '{} <img src="{}" alt="{}" title="{}" width="13" height="13">',
             ", ".join(names),
-            "Imports leave these fields as the editors set them.",
+            static("admin/img/icon-unknown.svg"),
+            "(help)",
+            "Imports leave these fields as the editors set them; tick them below to hand them back.",
         )
 
     def save_model(self, request, obj, form, change):
@@ -148,6 +151,9 @@ class ArticleAdmin(admin.ModelAdmin):
     def save_formset(self, request, form, formset, change):
         instances = formset.save(commit=False)
         fill_positions(instances)
+        for obj in instances:
+            if isinstance(obj, ArticleTopic) and not obj.label:
+                obj.label = obj.tag.name  # the spelling an export writes
         for obj in formset.deleted_objects:
             obj.delete()
         for obj in instances:

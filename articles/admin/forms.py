@@ -201,6 +201,7 @@ class MultipleFileField(forms.FileField):
 class UploadForm(forms.Form):
     files = MultipleFileField(
         label="Files",
-        help_text="Front-matter files (.md, .markdown, .txt) or .zip archives of them.",
+        help_text="Front-matter files (.md, .markdown, .txt) or .zip archives of them. "
+        "More than 100 files at once? Zip them: browsers may send at most 100 per upload.",
     )
     dry_run = forms.BooleanField(required=False, label="Dry run: check the files, write nothing")

@@ -50,6 +50,7 @@ class TopicAdmin(admin.ModelAdmin):
     search_fields = ("name", "slug")
     ordering = ("name",)
     inlines = (TopicRedirectInline,)
+    prepopulated_fields = {"slug": ("name",)}
     actions = ("merge", "delete_unused")
     show_full_result_count = False
 

@@ -80,7 +80,9 @@ class Staging:
     def add_upload(self, upload):
         name = os.path.basename(upload.name.replace("\\", "/"))
         lower = name.lower()
-        if lower.endswith(".zip"):
+        if name.startswith("."):
+            self.refused.append((name, ["file: hidden files (names starting with a dot) are not imported"]))
+        elif lower.endswith(".zip"):
             self.add_zip(upload, name)
         elif lower.endswith(SUFFIXES):
             upload.seek(0)

@@ -389,3 +389,17 @@ def test_change_form_query_count_does_not_grow_with_topics_or_images(admin_clien
             tag = Tag.objects.get(name=f"Topic {n}-{i}")
             assert f'<option value="{tag.pk}" selected>Topic {n}-{i}</option>' in html
     assert counts[0] == counts[1] <= 10
+
+
+def test_topic_added_in_inline_gets_its_name_as_label(admin_client, imported):
+    """A topic added in the form is saved after the others, spelled as the topic."""
+    obj, _ = imported
+    space = topic("Space")
+    data = change_form_data(admin_client.get(change_url(obj)))
+    data["topic_links-TOTAL_FORMS"] = "2"
+    data.update({"topic_links-1-tag": str(space.pk), "topic_links-1-content_object": str(obj.pk)})
+    response = admin_client.post(change_url(obj), data)
+    assert response.status_code == 302
+    assert list(ArticleTopic.objects.filter(content_object=obj).values_list("tag__name", "label", "position")) == [
+        ("AI", "AI", 0), ("Space", "Space", 1),
+    ]

@@ -93,6 +93,10 @@ def curate(page, live_server):
     assert "upload-bad.md" in page.inner_text(".import-refused")
     shot(page, "import-result")
 
+    page.goto(f"{live_server.url}{reverse('admin:articles_article_change', args=[draft.pk])}")
+    assert "title, published" in page.inner_text(".field-kept_from_editor")
+    shot(page, "change-form-kept")
+
     draft.refresh_from_db()
     assert (draft.title, draft.is_published, draft.locked_fields) == (
         "Lunar rover finds water ice", True, ["title", "is_published"],
