@@ -140,7 +140,8 @@ def export_article(article):
 def export_queryset(queryset=None):
     """Articles with everything an export needs, fetched up front."""
     queryset = Article.objects.all() if queryset is None else queryset
-    return queryset.select_related("provider").prefetch_related(
+    # Drop the caller's prefetches (e.g. the admin's): ours fetch the same rows in export order.
+    return queryset.select_related("provider").prefetch_related(None).prefetch_related(
         Prefetch("images", queryset=Image.objects.order_by("position")),
         Prefetch("related_links", queryset=RelatedLink.objects.select_related("provider").order_by("position")),
         Prefetch("topic_links", queryset=ArticleTopic.objects.select_related("tag").order_by("position", "id")),

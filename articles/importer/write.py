@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from taggit.models import Tag
 
-from articles.models import Article, ArticleTopic, Image, Provider, RelatedLink
+from articles.models import Article, ArticleTopic, Image, Provider, RelatedLink, TopicRedirect
 
 # Article fields an import sets from the file (besides provider and provenance).
 RECORD_FIELDS = (
@@ -65,6 +65,12 @@ class Writer:
                 if key in self.tag_ids:
                     continue
                 existing = Tag.objects.filter(name__iexact=label.strip()).values_list("id", flat=True).first()
+                if existing is None:
+                    # A topic editors renamed or merged away: follow its redirect, don't recreate it.
+                    existing = (
+                        TopicRedirect.objects.filter(old_slug=Tag().slugify(label.strip()))
+                        .values_list("topic_id", flat=True).first()
+                    )
                 if existing is None:
                     try:
                         with transaction.atomic():

@@ -1,3 +1,5 @@
+"""Fixtures for the whole suite: Playwright (through pytest-playwright) on Debian's Chromium."""
+
 import os
 from pathlib import Path
 
@@ -14,6 +16,12 @@ CHROMIUM_ARGS = [
 def browser_type_launch_args(browser_type_launch_args):
     """pytest-playwright launches Debian's Chromium; Playwright cannot download its own here."""
     return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    """A laptop-sized window unless a test asks for another."""
+    return {**browser_context_args, "viewport": {"width": 1280, "height": 900}}
 
 
 def pytest_runtest_setup(item):

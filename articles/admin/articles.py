@@ -1,0 +1,294 @@
+"""The article admin: the list editors search, the form they fix stories in, and bulk actions."""
+
+import io
+import os
+import tempfile
+import zipfile
+
+from django.contrib import admin, messages
+from django.db import models
+from django.http import HttpResponse
+from django.templatetags.static import static
+from django.urls import path
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from taggit.models import Tag
+
+from articles import curation
+from articles.importer import import_paths
+from articles.importer.write import article_slug
+from articles.models import Article, ArticleTopic, Image, RelatedLink
+
+from .base import EstimatedCountPaginator, form_data, intermediate_form, log_bulk_change, snapshot
+from .filters import ProviderFilter, StatusFilter, TopicFilter
+from .forms import AddTopicForm, ArticleAdminForm, ChooseTopicForm, field_label, fill_positions
+from .inlines import URL_FIELDS, ImageInline, RelatedLinkInline, TopicInline, image_src
+from .upload import upload_view
+
+# Which lock group an inline's changes fall under.
+INLINE_LOCKS = {ArticleTopic: "topics", Image: "images", RelatedLink: "related_links"}
+
+
+@admin.register(Article)
+class ArticleAdmin(admin.ModelAdmin):
+    formfield_overrides = URL_FIELDS
+    form = ArticleAdminForm
+    list_display = (
+        "thumbnail", "title", "provider", "published_at", "heat", "quality", "status",
+        "is_published", "is_featured", "topic_names",
+    )
+    list_display_links = ("thumbnail", "title")
+    list_filter = (
+        StatusFilter, "is_published", "is_featured", "pinned_home", ProviderFilter, TopicFilter,
+        "item_type", "category", "published_at",
+    )
+    search_fields = ("title", "excerpt", "provider__name", "provider__domain", "identity_url", "web_url")
+    date_hierarchy = "published_at"
+    ordering = ("-published_at", "-id")
+    list_select_related = ("provider",)
+    list_per_page = 50
+    show_full_result_count = False
+    paginator = EstimatedCountPaginator
+    autocomplete_fields = ("provider",)
+    inlines = (TopicInline, ImageInline, RelatedLinkInline)
+    readonly_fields = (
+        "kept_from_editor", "source_path", "content_hash", "first_imported_at", "last_imported_at",
+        "created_at", "updated_at", "secured", "extra",
+    )
+    fieldsets = (
+        (None, {"fields": ("title", "excerpt", "provider", "body")}),
+        ("Publishing", {
+            "fields": (("is_published", "published_at"), ("is_featured", "pinned_home")),
+            "description": "A published time in the future schedules the article: readers see it from then on.",
+        }),
+        ("Classification and scores", {"fields": (("category", "item_type"), ("quality", "heat"))}),
+        ("Addresses", {"fields": ("identity_url", "web_url", "original_url", "amp_url", "cdn_amp_url")}),
+        ("Embed", {"fields": ("featured_content",), "classes": ("collapse",)}),
+        ("Kept from the editor", {
+            "fields": ("kept_from_editor", "return_to_source"),
+            "description": "Fields you change here are kept when the source file is imported again.",
+        }),
+        ("Provenance", {
+            "fields": (
+                "source_path", "content_hash", ("first_imported_at", "last_imported_at"),
+                ("created_at", "updated_at"), "secured", "extra",
+            ),
+            "classes": ("collapse",),
+        }),
+    )
+    actions = (
+        "publish", "unpublish", "feature", "unfeature", "pin_home", "unpin_home",
+        "pin_topic", "unpin_topics", "add_topic", "remove_topic", "export_zip",
+    )
+
+    # -- list -------------------------------------------------------------------------------
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related(
+            models.Prefetch("images", queryset=Image.objects.order_by("position")),
+            models.Prefetch(
+                "topic_links", queryset=ArticleTopic.objects.select_related("tag").order_by("position", "id")
+            ),
+        )
+
+    @admin.display(description="")
+    def thumbnail(self, article):
+        images = article.images.all()
+        src = image_src(images[0]) if images else None
+        if not src:
+            return ""
+        return format_html('<img src="{}" alt="" width="64" style="height:auto" loading="lazy">', src)
+
+    @admin.display(description="status")
+    def status(self, article):
+        if not article.is_published or article.published_at is None:
+            state = "Draft"
+        elif article.published_at > timezone.now():
+            state = "Scheduled"
+        else:
+            state = "Live"
+        return f"{state} · 📌 home" if article.pinned_home else state
+
+    @admin.display(description="topics")
+    def topic_names(self, article):
+        return format_html_join(
+            ", ", "{}{}", ((link.tag.name, " 📌" if link.pinned else "") for link in article.topic_links.all())
+        )
+
+    def get_urls(self):
+        return [
+            path("import/", self.admin_site.admin_view(self.import_view), name="articles_article_import"),
+            *super().get_urls(),
+        ]
+
+    def import_view(self, request):
+        return upload_view(self, request)
+
+    # -- form -------------------------------------------------------------------------------
+
+    def get_readonly_fields(self, request, obj=None):
+        # The identity is the import's key: changing it would detach the article from its file.
+        return (*self.readonly_fields, "identity_url") if obj else self.readonly_fields
+
+    @admin.display(description="Kept from the editor")
+    def kept_from_editor(self, article):
+        names = [field_label(name) for name in article.locked_fields or ()]
+        if not names:
+            return "Nothing: every field follows the source file."
+        return format_html(
+            '{} <img src="{}" alt="{}" title="{}" width="13" height="13">',
+            ", ".join(names),
+            static("admin/img/icon-unknown.svg"),
+            "(help)",
+            "Imports leave these fields as the editors set them; tick them below to hand them back.",
+        )
+
+    def save_model(self, request, obj, form, change):
+        if "title" in form.changed_data or not obj.slug:
+            obj.slug = article_slug(obj.title)  # as an import would; the URL also carries the id
+        super().save_model(request, obj, form, change)
+
+    def save_formset(self, request, form, formset, change):
+        instances = formset.save(commit=False)
+        fill_positions(instances)
+        for obj in instances:
+            if isinstance(obj, ArticleTopic) and not obj.label:
+                obj.label = obj.tag.name  # the spelling an export writes
+        for obj in formset.deleted_objects:
+            obj.delete()
+        for obj in instances:
+            obj.save()
+        formset.save_m2m()
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        article = form.instance
+        handed_back = form.cleaned_data.get("return_to_source") or []
+        locked = list(article.locked_fields or [])
+        changed = [name for name in form.changed_data if name in Article.EDITABLE_FIELDS]
+        changed += [INLINE_LOCKS[fs.model] for fs in formsets if fs.model in INLINE_LOCKS and fs.has_changed()]
+        locked += [name for name in changed if name not in locked]
+        locked = [name for name in locked if name not in handed_back]
+        update = {"locked_fields": locked}
+        if handed_back:
+            update["content_hash"] = ""  # so the next import applies the file again
+        Article.objects.filter(pk=article.pk).update(**update)
+        article.locked_fields = locked
+        if handed_back:
+            self._restore_from_source(request, article, handed_back)
+
+    def _restore_from_source(self, request, article, names):
+        labels = ", ".join(field_label(n) for n in names)
+        if article.source_path and os.path.isfile(article.source_path):
+            report = import_paths([article.source_path], workers=1)
+            if report.ok:
+                self.message_user(request, f"Returned {labels} to the source and re-imported {article.source_path}.")
+            else:
+                problems = "; ".join(p for _, ps in report.refused for p in ps)
+                self.message_user(
+                    request, f"Returned {labels} to the source, but its file was refused: {problems}", messages.WARNING
+                )
+        else:
+            self.message_user(
+                request, f"Returned {labels} to the source; the next import of its file restores them.", messages.INFO
+            )
+
+    # -- actions ------------------------------------------------------------------------------
+
+    def _flag(self, request, queryset, field, value, message, *, lock=False):
+        selected = snapshot(queryset)
+        count = curation.set_flag(selected, field, value, lock=lock)
+        log_bulk_change(request, selected, message)
+        self.message_user(request, f"{message}: {count} article(s).", messages.SUCCESS)
+
+    @admin.action(description="Publish selected articles", permissions=["change"])
+    def publish(self, request, queryset):
+        self._flag(request, queryset, "is_published", True, "Published", lock=True)
+
+    @admin.action(description="Unpublish selected articles", permissions=["change"])
+    def unpublish(self, request, queryset):
+        self._flag(request, queryset, "is_published", False, "Unpublished", lock=True)
+
+    @admin.action(description="Feature selected articles", permissions=["change"])
+    def feature(self, request, queryset):
+        self._flag(request, queryset, "is_featured", True, "Featured")
+
+    @admin.action(description="Unfeature selected articles", permissions=["change"])
+    def unfeature(self, request, queryset):
+        self._flag(request, queryset, "is_featured", False, "Unfeatured")
+
+    @admin.action(description="Pin to home", permissions=["change"])
+    def pin_home(self, request, queryset):
+        self._flag(request, queryset, "pinned_home", True, "Pinned to home")
+
+    @admin.action(description="Unpin from home", permissions=["change"])
+    def unpin_home(self, request, queryset):
+        self._flag(request, queryset, "pinned_home", False, "Unpinned from home")
+
+    def _topics_of(self, queryset):
+        return Tag.objects.filter(articles_articletopic_items__content_object__in=queryset).distinct().order_by("name")
+
+    @admin.action(description="Pin to topic…", permissions=["change"])
+    def pin_topic(self, request, queryset):
+        form = ChooseTopicForm(form_data(request), topics=self._topics_of(queryset))
+
+        def apply(form):
+            tag = form.cleaned_data["topic"]
+            selected = snapshot(queryset)
+            count = curation.pin_to_topic(selected, tag)
+            log_bulk_change(request, selected, f"Pinned to topic {tag.name}.")
+            self.message_user(request, f"Pinned {count} article(s) to {tag.name}.", messages.SUCCESS)
+
+        return intermediate_form(
+            self, request, queryset, form, title="Pin to a topic", apply=apply,
+            intro="Pinned articles come first on the topic's page. Only the articles that have the topic are pinned.",
+        )
+
+    @admin.action(description="Unpin from topics", permissions=["change"])
+    def unpin_topics(self, request, queryset):
+        selected = snapshot(queryset)
+        count = curation.unpin_from_topics(selected)
+        log_bulk_change(request, selected, "Unpinned from topics.")
+        self.message_user(request, f"Unpinned {count} topic pin(s).", messages.SUCCESS)
+
+    @admin.action(description="Add a topic…", permissions=["change"])
+    def add_topic(self, request, queryset):
+        form = AddTopicForm(form_data(request))
+
+        def apply(form):
+            tag = form.get_tag()
+            selected = snapshot(queryset)
+            count = curation.add_topic(selected, tag)
+            log_bulk_change(request, selected, f"Added topic {tag.name}.")
+            self.message_user(request, f"Added {tag.name} to {count} article(s).", messages.SUCCESS)
+
+        return intermediate_form(self, request, queryset, form, title="Add a topic", apply=apply)
+
+    @admin.action(description="Remove a topic…", permissions=["change"])
+    def remove_topic(self, request, queryset):
+        form = ChooseTopicForm(form_data(request), topics=self._topics_of(queryset))
+
+        def apply(form):
+            tag = form.cleaned_data["topic"]
+            selected = snapshot(queryset)
+            count = curation.remove_topic(selected, tag)
+            log_bulk_change(request, selected, f"Removed topic {tag.name}.")
+            self.message_user(request, f"Removed {tag.name} from {count} article(s).", messages.SUCCESS)
+
+        return intermediate_form(self, request, queryset, form, title="Remove a topic", apply=apply)
+
+    @admin.action(description="Export as front-matter files (.zip)", permissions=["view"])
+    def export_zip(self, request, queryset):
+        # The exporter is the importer's mirror; imported here so the admin loads without it.
+        from articles.exporter import export_articles
+
+        buffer = io.BytesIO()
+        with tempfile.TemporaryDirectory(prefix="newsroom-export-") as outdir:
+            paths = export_articles(queryset, outdir)
+            with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+                for exported in paths:
+                    archive.write(exported, os.path.relpath(exported, outdir))
+        stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
+        response = HttpResponse(buffer.getvalue(), content_type="application/zip")
+        response["Content-Disposition"] = f'attachment; filename="articles-{stamp}.zip"'
+        return response

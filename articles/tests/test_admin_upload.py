@@ -1,0 +1,171 @@
+"""The admin's "Import files" page: uploads and zips run the same importer, named as uploaded."""
+
+import io
+import zipfile
+
+import pytest
+from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import override_settings
+from django.urls import reverse
+
+from articles.admin import upload
+from articles.models import Article
+
+from .admin_factories import front_matter
+
+pytestmark = pytest.mark.django_db
+
+URL = reverse("admin:articles_article_import")
+
+
+def md(name, **kwargs):
+    return SimpleUploadedFile(name, front_matter(**kwargs).encode(), content_type="text/markdown")
+
+
+def zipped(name, members):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for inner, text in members.items():
+            archive.writestr(inner, text)
+    return SimpleUploadedFile(name, buffer.getvalue(), content_type="application/zip")
+
+
+def post(client, *files, **extra):
+    return client.post(URL, {"files": list(files), **extra})
+
+
+def test_page_is_linked_from_the_change_list(admin_client):
+    """Editors find "Import files" on the article list and get an upload form."""
+    html = admin_client.get(reverse("admin:articles_article_changelist")).content.decode()
+    assert URL in html
+    page = admin_client.get(URL)
+    assert page.status_code == 200 and b'type="file"' in page.content and b"multiple" in page.content
+
+
+def test_good_files_import_and_are_logged_with_their_names(admin_client, admin_user):
+    """Two good files create two articles; history names the uploaded file and the editor."""
+    response = post(
+        admin_client,
+        md("one.md", title="First", url="https://n.example/1"),
+        md("two.txt", title="Second", url="https://n.example/2"),
+    )
+    html = response.content.decode()
+    assert "2 files: 2 created" in html
+    assert set(Article.objects.values_list("title", flat=True)) == {"First", "Second"}
+    entries = LogEntry.objects.filter(action_flag=ADDITION, user=admin_user)
+    assert sorted(e.change_message for e in entries) == [
+        "Imported from upload one.md.", "Imported from upload two.txt.",
+    ]
+    assert "newsroom-upload-" not in html  # no temporary paths shown
+    assert Article.objects.get(title="First").source_path == "upload:one.md"
+
+
+def test_reupload_logs_which_fields_changed(admin_client):
+    """Uploading a changed file logs "updated title, heat" against the article."""
+    post(admin_client, md("x.md", title="Old", heat=1))
+    post(admin_client, md("x.md", title="New", heat=2))
+    obj = Article.objects.get()
+    entry = LogEntry.objects.get(action_flag=CHANGE, object_id=str(obj.pk))
+    assert entry.change_message == "Imported from upload x.md: updated title, heat."
+
+
+def test_bad_file_is_refused_by_name_and_good_ones_still_import(admin_client):
+    """A broken file is listed with its problem under its own name; the good file imports."""
+    bad = SimpleUploadedFile("broken.md", b"---\ntitle: [unclosed\n---\n")
+    response = post(admin_client, md("good.md"), bad)
+    html = response.content.decode()
+    assert "1 created" in html and "1 refused" in html
+    assert "<strong>broken.md</strong>" in html
+    assert Article.objects.count() == 1
+
+
+def test_all_bad_batch_writes_nothing(admin_client):
+    """A batch of only bad files changes nothing and says why."""
+    response = post(
+        admin_client,
+        SimpleUploadedFile("a.md", b"no front matter"),
+        SimpleUploadedFile("b.exe", b"MZ"),
+    )
+    html = response.content.decode()
+    assert "a.md" in html and "b.exe" in html and "not a front-matter file" in html
+    assert Article.objects.count() == 0
+    assert LogEntry.objects.count() == 0
+
+
+def test_zip_is_imported_with_inner_names(admin_client):
+    """A zip's files import; refusals name the zip and the file inside it."""
+    archive = zipped("batch.zip", {
+        "2024/one.md": front_matter(title="Zipped one", url="https://z.example/1"),
+        "2024/two.md": front_matter(title="Zipped two", url="https://z.example/2"),
+        "2024/bad.md": "---\ntitle: x\n",
+        "__MACOSX/._one.md": "junk",
+    })
+    html = post(admin_client, archive).content.decode()
+    assert set(Article.objects.values_list("title", flat=True)) == {"Zipped one", "Zipped two"}
+    assert "batch.zip/2024/bad.md" in html
+    assert "__MACOSX" not in html
+
+
+def test_zip_with_unsafe_paths_extracts_nothing_outside(admin_client, tmp_path):
+    """Absolute paths and .. in a zip are refused, never written."""
+    archive = zipped("evil.zip", {
+        "../escape.md": front_matter(url="https://e.example/1"),
+        "/abs.md": front_matter(url="https://e.example/2"),
+        "ok.md": front_matter(title="Fine", url="https://e.example/3"),
+    })
+    html = post(admin_client, archive).content.decode()
+    assert html.count("unsafe path") == 2
+    assert list(Article.objects.values_list("title", flat=True)) == ["Fine"]
+
+
+def test_zip_bomb_is_refused_before_extraction(admin_client, monkeypatch):
+    """A zip that expands past the cap is refused whole: nothing imported."""
+    monkeypatch.setattr(upload, "MAX_TOTAL_BYTES", 10_000)
+    padded = {f"f{i}.md": front_matter(url=f"https://b.example/{i}") + " " * 5000 for i in range(5)}
+    archive = zipped("bomb.zip", padded)
+    html = post(admin_client, archive).content.decode()
+    assert "expands to more than" in html and "Nothing was imported" in html
+    assert Article.objects.count() == 0
+
+
+def test_too_many_files_refused(admin_client, monkeypatch):
+    """An upload over the file-count cap is refused whole."""
+    monkeypatch.setattr(upload, "MAX_FILES", 2)
+    archive = zipped("many.zip", {f"f{i}.md": front_matter(url=f"https://m.example/{i}") for i in range(3)})
+    html = post(admin_client, archive).content.decode()
+    assert "more than 2 files" in html
+    assert Article.objects.count() == 0
+
+
+@override_settings(NEWSROOM_IMPORT_MAX_BYTES=2_000)
+def test_oversized_file_refused_by_name(admin_client):
+    """A file over the size limit is refused; its neighbours import."""
+    big = md("big.md", url="https://s.example/big", excerpt="x" * 5_000)
+    html = post(admin_client, big, md("small.md", url="https://s.example/small")).content.decode()
+    assert "big.md" in html and "limit" in html
+    assert list(Article.objects.values_list("identity_url", flat=True)) == ["https://s.example/small"]
+
+
+def test_dry_run_writes_nothing(admin_client):
+    """A dry run reports what would happen and writes nothing."""
+    html = post(admin_client, md("one.md"), dry_run="on").content.decode()
+    assert "would be created" in html
+    assert Article.objects.count() == 0
+
+
+def test_upload_keeps_editor_changes(admin_client):
+    """An upload updating an article leaves its editor-locked fields alone."""
+    post(admin_client, md("x.md", title="Source", heat=1))
+    Article.objects.update(title="Editor", locked_fields=["title"])
+    html = post(admin_client, md("x.md", title="Source 2", heat=2)).content.decode()
+    obj = Article.objects.get()
+    assert (obj.title, obj.heat) == ("Editor", 2)
+    assert "editor-changed fields kept" in html
+
+
+def test_result_links_each_imported_article(admin_client):
+    """Each created article in the result links to its change form."""
+    response = post(admin_client, md("one.md"))
+    obj = Article.objects.get()
+    assert reverse("admin:articles_article_change", args=[obj.pk]) in response.content.decode()
