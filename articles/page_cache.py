@@ -69,3 +69,17 @@ def cached_public_page(view):
         return response
 
     return wrapped
+
+
+class InvalidateOnAdminWriteMiddleware:
+    """Every change an editor makes is a POST to the admin: after one, cached pages go stale."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if request.method == "POST" and request.path_info.startswith("/admin/") and response.status_code < 400:
+            if getattr(request, "user", None) is not None and request.user.is_authenticated:
+                content_changed()
+        return response

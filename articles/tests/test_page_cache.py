@@ -84,3 +84,12 @@ def test_an_import_invalidates_cached_pages(tmp_path):
     unchanged = content_version()
     import_paths([tmp_path])
     assert content_version() == unchanged, "a run that changed nothing keeps the cache"
+
+
+@pytest.mark.django_db
+def test_an_admin_change_invalidates_cached_pages(admin_client):
+    before = content_version()
+    admin_client.get("/admin/")
+    assert content_version() == before, "reading the admin changes nothing"
+    admin_client.post("/admin/articles/provider/add/", {"name": "New", "domain": "new.example"})
+    assert content_version() != before
