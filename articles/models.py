@@ -314,3 +314,44 @@ class RelatedLink(models.Model):
 
     def __str__(self):
         return self.title or self.web_url or f"related {self.pk}"
+
+
+class ImportJob(models.Model):
+    """An admin upload imported in the background; the editor watches its progress and result."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    created_by = models.ForeignKey(
+        "auth.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="import_jobs"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(blank=True, null=True)
+    finished_at = models.DateTimeField(blank=True, null=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    dry_run = models.BooleanField(default=False)
+    staging_dir = models.CharField(max_length=1000, help_text="Where the uploaded files wait for the worker.")
+    names = models.JSONField(default=dict, help_text="Staged path → the name the editor uploaded.")
+    refused_before_import = models.JSONField(default=list, help_text="Files refused while unpacking the upload.")
+    files_total = models.PositiveIntegerField(default=0)
+    files_done = models.PositiveIntegerField(default=0)
+    result = models.JSONField(blank=True, null=True, help_text="Summary, refused files, warnings and outcomes.")
+    error = models.TextField(blank=True, default="")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "import job"
+
+    def __str__(self):
+        return f"Import #{self.pk} ({self.get_status_display()})"
+
+    @property
+    def is_finished(self):
+        return self.status in (self.Status.DONE, self.Status.FAILED)
+
+    @property
+    def percent_done(self):
+        return int(100 * self.files_done / self.files_total) if self.files_total else 100

@@ -54,6 +54,8 @@ INSTALLED_APPS = [
     "django.contrib.sitemaps",
     "django.contrib.humanize",
     "taggit",
+    "django_tasks",
+    "django_tasks_db",
     "csp",
     "axes",
     "articles",
@@ -168,6 +170,12 @@ NEWSROOM_PAGE_CACHE_SECONDS = int(os.environ.get("NEWSROOM_PAGE_CACHE_SECONDS", 
 
 # Topics: "AI" and "ai" are one topic with one page.
 TAGGIT_CASE_INSENSITIVE = True
+
+# Background jobs (admin uploads): Django's task framework backport, stored in the database.
+# A worker runs them: `python manage.py db_worker` (`make run` and `make serve` start one).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Where uploaded files wait for the worker; app servers and workers must share it.
+NEWSROOM_IMPORT_STAGING_DIR = Path(os.environ.get("NEWSROOM_IMPORT_STAGING_DIR", BASE_DIR / "var" / "imports"))
 
 # Import limits (see README, "Importing articles").
 NEWSROOM_IMPORT_MAX_BYTES = int(os.environ.get("NEWSROOM_IMPORT_MAX_BYTES", str(1024 * 1024)))

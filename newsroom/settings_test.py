@@ -17,3 +17,6 @@ MEDIA_ROOT = BASE_DIR / "var" / "test-media"
 # The test client and live_server speak plain http; everything else stays as in production
 # (newsroom/tests/test_security.py turns the redirect back on where it tests it).
 SECURE_SSL_REDIRECT = False
+# Jobs run at once inside the request; tests of the background path switch to the database backend.
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+NEWSROOM_IMPORT_STAGING_DIR = BASE_DIR / "var" / "test-imports"

@@ -23,7 +23,7 @@ from .base import EstimatedCountPaginator, form_data, intermediate_form, log_bul
 from .filters import ProviderFilter, StatusFilter, TopicFilter
 from .forms import AddTopicForm, ArticleAdminForm, ChooseTopicForm, field_label, fill_positions
 from .inlines import URL_FIELDS, ImageInline, RelatedLinkInline, TopicInline, image_src
-from .upload import upload_view
+from .upload import import_job_view, upload_view
 
 # Which lock group an inline's changes fall under.
 INLINE_LOCKS = {ArticleTopic: "topics", Image: "images", RelatedLink: "related_links"}
@@ -118,11 +118,19 @@ class ArticleAdmin(admin.ModelAdmin):
     def get_urls(self):
         return [
             path("import/", self.admin_site.admin_view(self.import_view), name="articles_article_import"),
+            path(
+                "import/<int:job_id>/",
+                self.admin_site.admin_view(self.import_job_view),
+                name="articles_article_import_job",
+            ),
             *super().get_urls(),
         ]
 
     def import_view(self, request):
         return upload_view(self, request)
+
+    def import_job_view(self, request, job_id):
+        return import_job_view(self, request, job_id)
 
     # -- form -------------------------------------------------------------------------------
 

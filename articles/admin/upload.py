@@ -2,34 +2,29 @@
 
 import os
 import shutil
-import tempfile
 import zipfile
 from pathlib import PurePosixPath
 
+import uuid
+from pathlib import Path
+
 from django.conf import settings
-from django.contrib.admin.models import ADDITION, CHANGE
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
+from django.urls import reverse
 
-from articles.importer import import_paths
-from articles.importer.parse import SUFFIXES, Parsed, read_and_parse
-from articles.models import Article
+from articles.import_jobs import run_import_job
+from articles.importer.parse import SUFFIXES
+from articles.models import ImportJob
 
-from .base import log_entries
 from .forms import UploadForm
 
 # One upload may hold at most this many files, expanding to at most this many bytes.
 MAX_FILES = 5_000
 MAX_TOTAL_BYTES = 200 * 1024 * 1024
 CHUNK = 64 * 1024
-
-# Columns whose changes the history names ("updated title, heat").
-TRACKED = (
-    "title", "excerpt", "category", "item_type", "published_at", "web_url", "original_url", "amp_url",
-    "cdn_amp_url", "quality", "heat", "is_published", "provider_id", "featured_content", "body",
-)
-
 
 class UploadRefused(Exception):
     """The whole upload is refused (too many files, too large): nothing was imported."""
@@ -121,106 +116,43 @@ class Staging:
                 except (zipfile.BadZipFile, OSError, NotImplementedError, RuntimeError) as exc:
                     self.refused.append((name, [f"zip: cannot be extracted ({exc})"]))
 
-    def shown(self, text):
-        """Replace staged paths in a message with the names the editor uploaded."""
-        for staged, name in self.names.items():
-            text = text.replace(staged, name)
-        return text
 
-
-def run_upload(files, *, user, dry_run=False):
-    """Stage, import and log an upload. Returns a result dict for the page."""
-    max_bytes = settings.NEWSROOM_IMPORT_MAX_BYTES
-    root = tempfile.mkdtemp(prefix="newsroom-upload-")
+def start_upload(files, *, user, dry_run=False):
+    """Stage an upload where the worker can read it and queue its import. Returns the ImportJob."""
+    root = Path(settings.NEWSROOM_IMPORT_STAGING_DIR) / uuid.uuid4().hex
+    root.mkdir(parents=True)
     try:
-        staging = Staging(root, max_bytes=max_bytes)
+        staging = Staging(str(root), max_bytes=settings.NEWSROOM_IMPORT_MAX_BYTES)
         for upload in files:
             staging.add_upload(upload)
-        report = None
-        article_ids = {}
-        if staging.names:
-            before = _current_values(staging.names, max_bytes)
-            with transaction.atomic():
-                report = import_paths([root], dry_run=dry_run, max_bytes=max_bytes, workers=1)
-                if not dry_run:
-                    article_ids = _after_import(report, staging, before, user)
-        return _result(report, staging, article_ids)
-    finally:
+    except BaseException:
         shutil.rmtree(root, ignore_errors=True)
-
-
-def _current_values(names, max_bytes):
-    """Before importing: the tracked values of the articles these files will update."""
-    identities = []
-    for staged in names:
-        parsed = read_and_parse(staged, max_bytes=max_bytes)
-        if isinstance(parsed, Parsed):
-            identities.append(parsed.record.identity_url)
-    return {
-        row["identity_url"]: row
-        for row in Article.objects.filter(identity_url__in=identities).values("identity_url", *TRACKED)
-    }
-
-
-def _after_import(report, staging, before, user):
-    outcome = {path: result for path, result, _ in report.outcomes if result in ("created", "updated")}
-    if not outcome:
-        return {}
-    articles = list(Article.objects.filter(source_path__in=list(outcome)))
-    rows_added, rows_changed = [], []
-    originals = [article.source_path for article in articles]
-    for article in articles:
-        name = staging.names.get(article.source_path, article.source_path)
-        if outcome[article.source_path] == "created":
-            rows_added.append((article, f"Imported from upload {name}."))
-        else:
-            old = before.get(article.identity_url, {})
-            changed = [
-                str(Article._meta.get_field(f.removesuffix("_id")).verbose_name)
-                for f in TRACKED
-                if old.get(f) != getattr(article, f)
-            ]
-            detail = f": updated {', '.join(changed)}" if changed else ""
-            rows_changed.append((article, f"Imported from upload {name}{detail}."))
-        # The staged file is gone after this request: keep the uploaded name as provenance.
-        article.source_path = f"upload:{name}"[:1000]
-    Article.objects.bulk_update(articles, ["source_path"], batch_size=500)
-    log_entries(user, Article, rows_added, ADDITION)
-    log_entries(user, Article, rows_changed, CHANGE)
-    return {path: article.pk for path, article in zip(originals, articles)}
-
-
-def _result(report, staging, article_ids):
-    refused = list(staging.refused)
-    outcomes = []
-    warnings = []
-    summary = "No files to import."
-    if report is not None:
-        refused += [(staging.names.get(path, path), problems) for path, problems in report.refused]
-        outcomes = [
-            (staging.names.get(path, path), outcome, staging.shown(detail), article_ids.get(path))
-            for path, outcome, detail in report.outcomes
-            if outcome != "refused"
-        ]
-        warnings = [staging.shown(w) for w in report.warnings]
-        summary = report.summary()
-        if staging.refused:
-            summary += f"; {len(staging.refused)} more refused before import"
-    return {"summary": summary, "refused": refused, "outcomes": outcomes, "warnings": warnings, "report": report}
+        raise
+    job = ImportJob.objects.create(
+        created_by=user,
+        dry_run=dry_run,
+        staging_dir=str(root),
+        names=staging.names,
+        refused_before_import=staging.refused,
+        files_total=len(staging.names),
+    )
+    run_import_job.enqueue(job.pk)
+    return job
 
 
 def upload_view(model_admin, request):
     if not (model_admin.has_add_permission(request) and model_admin.has_change_permission(request)):
         raise PermissionDenied
-    result = None
     error = None
     if request.method == "POST":
         form = UploadForm(request.POST, request.FILES)
         if form.is_valid():
             try:
-                result = run_upload(form.cleaned_data["files"], user=request.user, dry_run=form.cleaned_data["dry_run"])
+                job = start_upload(form.cleaned_data["files"], user=request.user, dry_run=form.cleaned_data["dry_run"])
             except UploadRefused as exc:
                 error = str(exc)
+            else:
+                return HttpResponseRedirect(reverse("admin:articles_article_import_job", args=[job.pk]))
             form = UploadForm()
     else:
         form = UploadForm()
@@ -229,9 +161,24 @@ def upload_view(model_admin, request):
         "title": "Import files",
         "opts": model_admin.model._meta,
         "form": form,
-        "result": result,
         "error": error,
         "max_bytes": settings.NEWSROOM_IMPORT_MAX_BYTES,
         "max_files": MAX_FILES,
+        "recent_jobs": ImportJob.objects.select_related("created_by")[:10],
     }
     return TemplateResponse(request, "admin/articles/article/import.html", context)
+
+
+def import_job_view(model_admin, request, job_id):
+    """A job's progress (the page refreshes itself while it runs) and, once done, its result."""
+    if not model_admin.has_view_permission(request):
+        raise PermissionDenied
+    job = get_object_or_404(ImportJob.objects.select_related("created_by"), pk=job_id)
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "title": f"Import #{job.pk}",
+        "opts": model_admin.model._meta,
+        "job": job,
+        "result": job.result,
+    }
+    return TemplateResponse(request, "admin/articles/article/import_job.html", context)

@@ -107,11 +107,14 @@ def _parse_all(files, workers):
         yield from pool.imap(_parse_one, files, chunksize=32)
 
 
-def import_paths(paths, *, dry_run=False, max_bytes=None, workers=None, batch_size=BATCH_SIZE, progress=False):
+def import_paths(
+    paths, *, dry_run=False, max_bytes=None, workers=None, batch_size=BATCH_SIZE, progress=False, on_progress=None
+):
     """Import front-matter files and directories; return an ImportReport.
 
     Validation happens before any write; each batch is written atomically. The
-    management command, the admin upload and the tests all call this.
+    management command, the admin upload and the tests all call this. `on_progress(done,
+    total)` is called after every file (background jobs report progress with it).
     """
     global _KNOWN_HASHES, _MAX_BYTES
     started = time.monotonic()
@@ -143,8 +146,10 @@ def import_paths(paths, *, dry_run=False, max_bytes=None, workers=None, batch_si
 
     bar = _progress_bar(len(files), progress)
     try:
-        for result in _parse_all(files, workers):
+        for done, result in enumerate(_parse_all(files, workers), start=1):
             bar.update(1)
+            if on_progress is not None:
+                on_progress(done, len(files))
             if isinstance(result, Unchanged):
                 _count(report, result.path, "unchanged")
             elif isinstance(result, Refused):

@@ -4,6 +4,7 @@ import io
 import zipfile
 
 import pytest
+from django.conf import settings
 from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
@@ -32,7 +33,7 @@ def zipped(name, members):
 
 
 def post(client, *files, **extra):
-    return client.post(URL, {"files": list(files), **extra})
+    return client.post(URL, {"files": list(files), **extra}, follow=True)
 
 
 def test_page_is_linked_from_the_change_list(admin_client):
@@ -57,7 +58,7 @@ def test_good_files_import_and_are_logged_with_their_names(admin_client, admin_u
     assert sorted(e.change_message for e in entries) == [
         "Imported from upload one.md.", "Imported from upload two.txt.",
     ]
-    assert "newsroom-upload-" not in html  # no temporary paths shown
+    assert str(settings.NEWSROOM_IMPORT_STAGING_DIR) not in html  # no staging paths shown
     assert Article.objects.get(title="First").source_path == "upload:one.md"
 
 
@@ -169,3 +170,33 @@ def test_result_links_each_imported_article(admin_client):
     response = post(admin_client, md("one.md"))
     obj = Article.objects.get()
     assert reverse("admin:articles_article_change", args=[obj.pk]) in response.content.decode()
+
+
+@override_settings(TASKS={"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}})
+def test_large_upload_returns_at_once_and_finishes_in_the_background(admin_client):
+    """5,000 files: the request only queues the job; the worker imports; the page then shows the result."""
+    from django.core.management import call_command
+
+    from articles.models import ImportJob
+
+    members = {f"batch/{i:04d}.md": front_matter(title=f"Story {i}", url=f"https://bulk.example/{i}") for i in range(4998)}
+    members["batch/bad-heat.md"] = front_matter(title="Hot", url="https://bulk.example/hot").replace("heat: 10", "heat: hot")
+    members["batch/no-close.md"] = "---\ntitle: x\n"
+    response = admin_client.post(URL, {"files": [zipped("feed.zip", members)]})
+    job = ImportJob.objects.get()
+    assert response.status_code == 302 and response["Location"].endswith(f"/import/{job.pk}/")
+    assert job.status == ImportJob.Status.QUEUED and job.files_total == 5000
+    assert not Article.objects.exists(), "nothing is imported inside the request"
+    page = admin_client.get(response["Location"]).content.decode()
+    assert "Queued" in page and 'http-equiv="refresh"' in page and "0 of 5000 files" in page
+
+    call_command("db_worker", batch=True, startup_delay=False, reload=False, verbosity=0)
+
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.DONE and job.files_done == 5000
+    assert Article.objects.count() == 4998
+    page = admin_client.get(response["Location"]).content.decode()
+    assert "5,000 files: 4,998 created, 0 updated, 0 unchanged, 2 refused" in page
+    assert "feed.zip/batch/bad-heat.md</strong>: heat: must be a whole number" in page
+    assert "feed.zip/batch/no-close.md</strong>: file: no closing" in page
+    assert 'http-equiv="refresh"' not in page
