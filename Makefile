@@ -30,6 +30,17 @@ run: import
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(DEV_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
 
+## Production: checks, migrates, collects static files, then gunicorn + an import worker.
+## Needs the production environment (docs/production.md): DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS, DATABASE_URL, REDIS_URL...
+WORKERS ?= 3
+serve: install
+	$(PY) manage.py check --deploy --fail-level WARNING
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py collectstatic --noinput -v 0
+	$(PY) manage.py db_worker --no-reload & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	$(VENV)/bin/gunicorn newsroom.wsgi:application -b $(HOST):$(PORT) -w $(WORKERS) --access-logfile -
+
 ## Run the whole test suite (DATABASE_URL=postgres://... to run it on PostgreSQL).
 test: install
 	$(VENV)/bin/pytest

@@ -5,6 +5,7 @@ safe for a newcomer's machine: SQLite inside the project, debug off unless
 DJANGO_DEBUG says otherwise, and no secret key committed anywhere.
 """
 
+import json
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -141,8 +142,13 @@ STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT", BASE_DIR / "staticfiles"
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", BASE_DIR / "media"))
 
+# Uploaded images: local files by default; any Django storage (e.g. django-storages' S3Storage for
+# S3-compatible object storage, see docs/deploy.md) by a dotted path and JSON options.
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {
+        "BACKEND": os.environ.get("DJANGO_MEDIA_STORAGE", "django.core.files.storage.FileSystemStorage"),
+        "OPTIONS": json.loads(os.environ.get("DJANGO_MEDIA_STORAGE_OPTIONS", "{}")),
+    },
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
