@@ -79,6 +79,18 @@ class ArticleQuerySet(models.QuerySet):
     def best(self):
         return self.order_by(F("quality").desc(nulls_last=True), "-published_at", "-id")
 
+    def search(self, q):
+        """Articles matching the words of `q`, best match first (engine: articles/search.py)."""
+        from .search import search_articles
+
+        return search_articles(self, q)
+
+    def one_per_story(self, topic=None):
+        """Leave out articles that repeat a story another article here covers (see coverage.py)."""
+        from .coverage import one_per_story
+
+        return one_per_story(self, topic)
+
     def with_cards(self):
         """What a list of article cards needs, fetched up front."""
         return self.select_related("provider").prefetch_related(
