@@ -1,7 +1,7 @@
 """The readers' site: thin views over ArticleQuerySet methods. Drafts never reach them."""
 
 from django.core.paginator import InvalidPage, Paginator
-from django.db.models import Count, Exists, F, OuterRef, Q, Sum
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Sum
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -11,7 +11,7 @@ from .coverage import also_covered_by
 from .domains import normalize_domain
 from .embeds import article_player_url
 from .forms import SearchForm
-from .models import Article, ArticleTopic, Provider, TopicRedirect
+from .models import Article, ArticleTopic, Image, Provider, RelatedLink, TopicRedirect
 
 PAGE_SIZE = 20
 # "Recent" for the home page: the newest articles, however old the corpus is.
@@ -155,9 +155,10 @@ def provider_detail(request, domain):
 
 
 def article_detail(request, pk, slug):
-    articles = Article.objects.select_related("provider").prefetch_related("images", "related_links__provider")
-    articles = articles.prefetch_related(
-        "topic_links__tag"
+    articles = Article.objects.select_related("provider").prefetch_related(
+        Prefetch("images", queryset=Image.objects.order_by("position")),
+        Prefetch("topic_links", queryset=ArticleTopic.objects.select_related("tag").order_by("position", "pk")),
+        Prefetch("related_links", queryset=RelatedLink.objects.select_related("provider").order_by("position")),
     )
     is_staff = request.user.is_authenticated and request.user.is_staff
     # Staff may preview what is not published yet; everyone else sees published articles only.
@@ -178,7 +179,7 @@ def article_detail(request, pk, slug):
         "article": article,
         "preview": not article.is_public,
         "lead_image": next(iter(article.images.all()), None),
-        "topic_links": sorted(article.topic_links.all(), key=lambda t: (t.position, t.pk)),
+        "topic_links": article.topic_links.all(),
         "coverage": coverage,
         "outlet_count": len(outlets),
         "player_url": article_player_url(article),
