@@ -13,10 +13,8 @@ from .factories import make_article, make_provider, make_related
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-IMAGE = "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' width='16' height='9'%3E%3Crect width='16' height='9' fill='%23889'/%3E%3C/svg%3E"
-
-
-def build_site():
+def build_site(base_url):
+    image = base_url + "/static/img/favicon.svg"  # served by the live server: no network needed
     mashable = make_provider("Mashable", "mashable.com")
     tnw = make_provider("The Next Web", "thenextweb.com")
     lead = make_article(
@@ -24,7 +22,7 @@ def build_site():
         excerpt="IBM CEO Arvind Krishna outlined how the company intends to address racial injustice.",
         provider=mashable, topics=["Computer Vision", "AI"], heat=129, quality=89,
         web_url="https://mashable.com/article/ibm-facial-recognition", is_featured=True,
-        age=timedelta(minutes=10), body="IBM's letter to Congress, **in full**, is linked below.",
+        age=timedelta(minutes=10), images=[(image, 1200, 630)], body="IBM's letter to Congress, **in full**, is linked below.",
     )
     other = make_article(
         "IBM won’t develop facial recognition tech for mass surveillance anymore",
@@ -39,7 +37,7 @@ def build_site():
             f"Machine learning briefing number {i + 1}: what changed this week in AI research",
             excerpt="Models, chips and the people building them — a short round-up.",
             provider=make_provider(f"Outlet {i % 4}", f"outlet{i % 4}.example"), topics=["AI", f"Topic {i % 3}"],
-            heat=i, quality=100 - i, age=timedelta(hours=i + 1), images=[(IMAGE, 1600, 900)] if i % 2 else [],
+            heat=i, quality=100 - i, age=timedelta(hours=i + 1), images=[(image, 1600, 900)] if i % 2 else [],
         )
     return lead, other
 
@@ -51,7 +49,7 @@ def shoot(page, artifacts_dir, name):
 
 
 def test_a_reader_follows_a_topic_to_an_article_and_its_coverage(live_server, browser, artifacts_dir):
-    lead, other = build_site()
+    lead, other = build_site(live_server.url)
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     try:
@@ -103,7 +101,7 @@ def test_a_reader_follows_a_topic_to_an_article_and_its_coverage(live_server, br
 
 
 def test_dark_mode_and_keyboard_focus(live_server, browser, artifacts_dir):
-    build_site()
+    build_site(live_server.url)
     context = browser.new_context(viewport={"width": 390, "height": 800}, color_scheme="dark")
     page = context.new_page()
     try:
