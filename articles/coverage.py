@@ -6,33 +6,31 @@ identity whenever it has one, so this also matches on webUrl). Of such a pair a 
 shows the article stored first, and says it is "also covered by" the other; an article
 pinned to the topic is always shown.
 
-Links are followed one step, not transitively: each check is then an indexed look-up
-per row, which keeps a 25,000-article topic page cheap.
+Links are followed one step: in a chain A-B-C where A and C are not linked, B and C are
+both folded, and A names only B under "also covered by".
 """
 
 from django.db.models import Exists, OuterRef, Q
+from django.db.models.expressions import RawSQL
 
-from .models import ArticleTopic, RelatedLink
+from .models import Article, ArticleTopic, RelatedLink
 
 
 def one_per_story(queryset, topic=None):
     """`queryset` without the articles an earlier article of `queryset` already stands for."""
-    # Each check starts from an index on the link (its URL or its article) and then asks
-    # `queryset` about one row by key, so the cost grows with the list, not its square.
-    def member(**lookups):
-        return Exists(queryset.order_by().filter(**lookups))
-
-    listed_by_earlier = Exists(
-        RelatedLink.objects.filter(web_url=OuterRef("identity_url"), article_id__lt=OuterRef("pk")).filter(
-            member(pk=OuterRef("article_id"))
-        )
+    # One set-based pass finds every folded article: each link between two members of
+    # the list (either direction) folds the later of the two. The database runs it once
+    # per query as a hashed/materialised sub-select, not once per row.
+    members_sql, members_params = queryset.order_by().values("pk").query.sql_with_params()
+    folded = RawSQL(
+        f"""SELECT CASE WHEN link.article_id < target.id THEN target.id ELSE link.article_id END
+            FROM {RelatedLink._meta.db_table} link
+            JOIN {Article._meta.db_table} target ON target.identity_url = link.web_url
+            WHERE link.article_id IN ({members_sql}) AND target.id IN ({members_sql})
+              AND target.id <> link.article_id""",
+        members_params + members_params,
     )
-    lists_earlier = Exists(
-        RelatedLink.objects.filter(article=OuterRef("pk")).filter(
-            member(identity_url=OuterRef("web_url"), pk__lt=OuterRef(OuterRef("pk")))
-        )
-    )
-    keep = ~listed_by_earlier & ~lists_earlier
+    keep = ~Q(pk__in=folded)
     if topic is not None:
         keep |= Q(Exists(ArticleTopic.objects.filter(content_object=OuterRef("pk"), tag=topic, pinned=True)))
     return queryset.filter(keep)

@@ -205,6 +205,10 @@ class Article(models.Model):
             models.Index(fields=["is_published", "-published_at"], name="article_pub_date"),
             models.Index(fields=["is_published", "-heat"], name="article_pub_heat"),
             models.Index(fields=["provider", "is_published", "-published_at"], name="article_provider_date"),
+            # Newest published first, for SQLite: Django writes `WHERE "is_published"` (not `= 1`),
+            # which cannot use article_pub_date there but does match this partial index.
+            models.Index(fields=["-published_at"], condition=Q(is_published=True), name="article_public_date"),
+            models.Index(fields=["-published_at"], condition=Q(pinned_home=True), name="article_pinned_home"),
         ]
 
     def __str__(self):

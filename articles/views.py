@@ -17,7 +17,7 @@ PAGE_SIZE = 20
 # "Recent" for the home page: the newest articles, however old the corpus is.
 RECENT_WINDOW = 200
 SORTS = {
-    "latest": ("Latest", lambda qs: qs.latest()),
+    "latest": ("Latest", lambda qs: newest_first(qs)),
     "trending": ("Trending", lambda qs: qs.trending()),
     "quality": ("Best", lambda qs: qs.best()),
 }
@@ -41,19 +41,27 @@ def sort_options(current):
     return [{"key": key, "label": label, "current": key == current} for key, (label, _) in SORTS.items()]
 
 
+def newest_first(queryset):
+    # Published rows always have a time, so no NULLS LAST: the article_public_date index serves it.
+    return queryset.order_by("-published_at", "-id")
+
+
 def recent_ids():
-    return Article.objects.published().latest().values("pk")[:RECENT_WINDOW]
+    return newest_first(Article.objects.published()).values("pk")[:RECENT_WINDOW]
 
 
 def home(request):
     published = Article.objects.published()
+    # Pinned ids first, in their own indexed query: OR-ing the flag into the next query
+    # would make the database scan every article.
+    pinned = list(newest_first(published.filter(pinned_home=True)).values_list("pk", flat=True)[:5])
     top = list(
-        published.filter(Q(pinned_home=True) | Q(pk__in=recent_ids()))
+        published.filter(Q(pk__in=pinned) | Q(pk__in=recent_ids()))
         .order_by("-pinned_home", F("heat").desc(nulls_last=True), "-published_at", "-id")
         .with_cards()[:5]
     )
     top_ids = {a.pk for a in top}
-    latest = [a for a in published.latest().with_cards()[:12 + len(top_ids)] if a.pk not in top_ids][:12]
+    latest = [a for a in newest_first(published).with_cards()[:12 + len(top_ids)] if a.pk not in top_ids][:12]
     trending_topics = (
         ArticleTopic.objects.filter(content_object__in=recent_ids())
         .values("tag__name", "tag__slug")
@@ -109,7 +117,7 @@ def topic_detail(request, slug):
         article.also_covered_by = covered.get(article.pk, [])
 
     # Co-occurrence over the topic's newest articles: what readers of this topic also follow.
-    newest = in_topic.latest().values("pk")[:500]
+    newest = newest_first(in_topic).values("pk")[:500]
     related_topics = (
         ArticleTopic.objects.filter(content_object__in=newest)
         .exclude(tag=topic)
