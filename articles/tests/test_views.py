@@ -208,6 +208,27 @@ def test_topic_page_folds_a_story_linked_the_other_way_round(client):
     assert f'<a href="{later.get_absolute_url()}">Other Outlet</a>' in page
 
 
+def test_topic_page_never_folds_an_article_pinned_to_the_topic(client):
+    first = make_article("Wire report", topics=["AI"])
+    pinned = make_article("Our explainer", topics=["AI"], pinned_topics=["AI"])
+    make_related(first, web_url=pinned.identity_url)
+    page = text(client.get(reverse("articles:topic-detail", kwargs={"slug": "ai"})))
+    assert page.index(f'<a href="{pinned.get_absolute_url()}">Our explainer</a>') < page.index(
+        f'<a href="{first.get_absolute_url()}">Wire report</a>'
+    )
+
+
+def test_topic_page_folds_only_within_what_is_listed(client):
+    """Filtered to one outlet, an article is not hidden behind another outlet's article."""
+    alpha, beta = make_provider("Alpha", "alpha.example"), make_provider("Beta", "beta.example")
+    first = make_article("Alpha's take", topics=["AI"], provider=alpha)
+    second = make_article("Beta's take", topics=["AI"], provider=beta)
+    make_related(first, web_url=second.identity_url)
+    url = reverse("articles:topic-detail", kwargs={"slug": "ai"})
+    assert "Beta&#x27;s take</a></h3>" not in text(client.get(url))
+    assert "Beta&#x27;s take</a></h3>" in text(client.get(url, {"provider": "beta.example"}))
+
+
 def test_topic_page_redirects_old_slugs_and_404s_unknown_ones(client):
     make_article(topics=["Machine Learning"])
     TopicRedirect.objects.create(old_slug="ml", topic=make_topic("Machine Learning"))
