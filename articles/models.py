@@ -79,6 +79,18 @@ class ArticleQuerySet(models.QuerySet):
     def best(self):
         return self.order_by(F("quality").desc(nulls_last=True), "-published_at", "-id")
 
+    def search(self, q):
+        """Articles matching the words of `q`, best match first (engine: articles/search.py)."""
+        from .search import search_articles
+
+        return search_articles(self, q)
+
+    def one_per_story(self, topic=None):
+        """Leave out articles that repeat a story another article here covers (see coverage.py)."""
+        from .coverage import one_per_story
+
+        return one_per_story(self, topic)
+
     def with_cards(self):
         """What a list of article cards needs, fetched up front."""
         return self.select_related("provider").prefetch_related(
@@ -193,6 +205,10 @@ class Article(models.Model):
             models.Index(fields=["is_published", "-published_at"], name="article_pub_date"),
             models.Index(fields=["is_published", "-heat"], name="article_pub_heat"),
             models.Index(fields=["provider", "is_published", "-published_at"], name="article_provider_date"),
+            # Newest published first, for SQLite: Django writes `WHERE "is_published"` (not `= 1`),
+            # which cannot use article_pub_date there but does match this partial index.
+            models.Index(fields=["-published_at"], condition=Q(is_published=True), name="article_public_date"),
+            models.Index(fields=["-published_at"], condition=Q(pinned_home=True), name="article_pinned_home"),
         ]
 
     def __str__(self):

@@ -1,28 +1,230 @@
-from django.core.paginator import Paginator
-from django.shortcuts import get_object_or_404, render
+"""The readers' site: thin views over ArticleQuerySet methods. Drafts never reach them."""
+
+from django.core.paginator import InvalidPage, Paginator
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Sum
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from taggit.models import Tag
 
-from .models import Article, Provider
+from .coverage import also_covered_by
+from .domains import normalize_domain
+from .embeds import article_player_url
+from .forms import SearchForm
+from .models import Article, ArticleTopic, Image, Provider, RelatedLink, TopicRedirect
+
+PAGE_SIZE = 20
+# "Recent" for the home page: the newest articles, however old the corpus is.
+RECENT_WINDOW = 200
+SORTS = {
+    "latest": ("Latest", lambda qs: newest_first(qs)),
+    "trending": ("Trending", lambda qs: qs.trending()),
+    "quality": ("Best", lambda qs: qs.best()),
+}
+
+
+def paginate(request, queryset):
+    """The requested page of `queryset`; page 0, past the end or not a number is a 404."""
+    paginator = Paginator(queryset, PAGE_SIZE)
+    try:
+        return paginator.page(request.GET.get("page") or 1)
+    except InvalidPage:
+        raise Http404("No such page.")
+
+
+def sort_choice(request):
+    sort = request.GET.get("sort", "latest")
+    return sort if sort in SORTS else "latest"
+
+
+def sort_options(current):
+    return [{"key": key, "label": label, "current": key == current} for key, (label, _) in SORTS.items()]
+
+
+def newest_first(queryset):
+    # Published rows always have a time, so no NULLS LAST: the article_public_date index serves it.
+    return queryset.order_by("-published_at", "-id")
+
+
+def recent_ids():
+    return newest_first(Article.objects.published()).values("pk")[:RECENT_WINDOW]
 
 
 def home(request):
-    articles = Article.objects.published().latest().with_cards()[:20]
-    return render(request, "articles/home.html", {"articles": articles})
+    published = Article.objects.published()
+    # Pinned ids first, in their own indexed query: OR-ing the flag into the next query
+    # would make the database scan every article.
+    pinned = list(newest_first(published.filter(pinned_home=True)).values_list("pk", flat=True)[:5])
+    top = list(
+        published.filter(Q(pk__in=pinned) | Q(pk__in=recent_ids()))
+        .order_by("-pinned_home", F("heat").desc(nulls_last=True), "-published_at", "-id")
+        .with_cards()[:5]
+    )
+    top_ids = {a.pk for a in top}
+    latest = [a for a in newest_first(published).with_cards()[:12 + len(top_ids)] if a.pk not in top_ids][:12]
+    trending_topics = (
+        ArticleTopic.objects.filter(content_object__in=recent_ids())
+        .values("tag__name", "tag__slug")
+        .annotate(heat=Sum("content_object__heat"), articles=Count("id"))
+        .order_by(F("heat").desc(nulls_last=True), "-articles", "tag__name")[:12]
+    )
+    return render(request, "articles/home.html", {
+        "lead": top[0] if top else None,
+        "top_stories": top[1:],
+        "latest": latest,
+        "trending_topics": trending_topics,
+    })
 
 
-def provider_detail(request, domain):
-    provider = get_object_or_404(Provider, domain=domain)
-    articles = Article.objects.published().filter(provider=provider).latest().with_cards()[:20]
-    return render(request, "articles/provider_detail.html", {"provider": provider, "articles": articles})
-
-
-def article_detail(request, pk, slug):
-    article = get_object_or_404(Article.objects.published().select_related("provider"), pk=pk)
-    return render(request, "articles/article_detail.html", {"article": article})
+def topic_list(request):
+    by_size = request.GET.get("sort") == "size"
+    topics = (
+        ArticleTopic.objects.filter(content_object__in=Article.objects.published().values("pk"))
+        .values("tag__name", "tag__slug")
+        .annotate(articles=Count("id"))
+    )
+    topics = list(topics.order_by("-articles", "tag__name") if by_size else topics.order_by("tag__name"))
+    groups = {}
+    if not by_size:
+        for topic in topics:
+            initial = topic["tag__name"][:1].upper()
+            groups.setdefault(initial if initial.isalpha() else "#", []).append(topic)
+    return render(request, "articles/topic_list.html", {
+        "topics": topics, "groups": groups, "by_size": by_size,
+    })
 
 
 def topic_detail(request, slug):
-    topic = get_object_or_404(Tag, slug=slug)
-    articles = Article.objects.published().for_topic(slug).latest().with_cards()
-    page = Paginator(articles, 20).get_page(request.GET.get("page"))
-    return render(request, "articles/topic_detail.html", {"topic": topic, "page_obj": page})
+    topic = Tag.objects.filter(slug=slug).first()
+    if topic is None:
+        moved = get_object_or_404(TopicRedirect.objects.select_related("topic"), old_slug=slug)
+        target = reverse("articles:topic-detail", kwargs={"slug": moved.topic.slug})
+        query = request.GET.urlencode()
+        return redirect(f"{target}?{query}" if query else target, permanent=True)
+
+    in_topic = Article.objects.published().filter(topic_links__tag=topic)
+    provider = normalize_domain(request.GET.get("provider", ""))
+    listed = in_topic.from_provider(provider) if provider else in_topic
+    listed = listed.one_per_story(topic)
+    sort = sort_choice(request)
+    pinned = ArticleTopic.objects.filter(content_object=OuterRef("pk"), tag=topic, pinned=True)
+    ordered = SORTS[sort][1](listed.annotate(is_pinned=Exists(pinned)))
+    ordered = ordered.order_by("-is_pinned", *ordered.query.order_by)
+    page = paginate(request, ordered.with_cards())
+    articles = list(page.object_list)
+    covered = also_covered_by(articles, in_topic, pinned={a.pk for a in articles if a.is_pinned})
+    for article in articles:
+        article.also_covered_by = covered.get(article.pk, [])
+
+    # Co-occurrence over the topic's newest articles: what readers of this topic also follow.
+    newest = newest_first(in_topic).values("pk")[:500]
+    related_topics = (
+        ArticleTopic.objects.filter(content_object__in=newest)
+        .exclude(tag=topic)
+        .values("tag__name", "tag__slug")
+        .annotate(shared=Count("id"))
+        .order_by("-shared", "tag__name")[:10]
+    )
+    providers = (
+        in_topic.order_by()
+        .values("provider__domain", "provider__name")
+        .annotate(articles=Count("id"))
+        .order_by("-articles", "provider__name")[:30]
+    )
+    return render(request, "articles/topic_detail.html", {
+        "topic": topic,
+        "page_obj": page,
+        "articles": articles,
+        "sort": sort,
+        "sorts": sort_options(sort),
+        "provider_filter": provider,
+        "providers": providers,
+        "related_topics": related_topics,
+    })
+
+
+def provider_detail(request, domain):
+    normalized = normalize_domain(domain)
+    if normalized != domain:
+        target = reverse("articles:provider-detail", kwargs={"domain": normalized})
+        query = request.GET.urlencode()
+        return redirect(f"{target}?{query}" if query else target, permanent=True)
+    provider = get_object_or_404(Provider, domain=domain)
+    sort = sort_choice(request)
+    articles = SORTS[sort][1](Article.objects.published().filter(provider=provider))
+    page = paginate(request, articles.with_cards())
+    return render(request, "articles/provider_detail.html", {
+        "provider": provider,
+        "page_obj": page,
+        "articles": page.object_list,
+        "sort": sort,
+        "sorts": sort_options(sort),
+    })
+
+
+def article_detail(request, pk, slug):
+    articles = Article.objects.select_related("provider").prefetch_related(
+        Prefetch("images", queryset=Image.objects.order_by("position")),
+        Prefetch("topic_links", queryset=ArticleTopic.objects.select_related("tag").order_by("position", "pk")),
+        Prefetch("related_links", queryset=RelatedLink.objects.select_related("provider").order_by("position")),
+    )
+    is_staff = request.user.is_authenticated and request.user.is_staff
+    # Staff may preview what is not published yet; everyone else sees published articles only.
+    article = get_object_or_404(articles if is_staff else articles.published(), pk=pk)
+    if slug != (article.slug or "-"):
+        return redirect(article, permanent=article.is_public)
+
+    related = list(article.related_links.all())
+    in_newsroom = {
+        a.identity_url: a
+        for a in Article.objects.published().filter(
+            identity_url__in=[link.web_url for link in related if link.web_url]
+        ).only("pk", "slug", "identity_url")
+    }
+    coverage = [{"link": link, "article": in_newsroom.get(link.web_url)} for link in related]
+    outlets = {link.provider_id or link.web_url for link in related}
+    return render(request, "articles/article_detail.html", {
+        "article": article,
+        "preview": not article.is_public,
+        "lead_image": next(iter(article.images.all()), None),
+        "topic_links": article.topic_links.all(),
+        "coverage": coverage,
+        "outlet_count": len(outlets),
+        "player_url": article_player_url(article),
+        "structured_data": structured_data(request, article),
+    })
+
+
+def structured_data(request, article):
+    """schema.org NewsArticle for search engines (rendered escaped by the json_ld tag)."""
+    data = {
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
+        "headline": article.title[:110],
+        "url": request.build_absolute_uri(article.get_absolute_url()),
+        "publisher": {"@type": "Organization", "name": article.provider.name},
+    }
+    if article.published_at:
+        data["datePublished"] = article.published_at_local.isoformat()
+    if article.excerpt:
+        data["description"] = article.excerpt
+    images = [img.src for img in article.images.all() if img.src and img.src.startswith(("http://", "https://"))]
+    if images:
+        data["image"] = images[:3]
+    if article.web_url:
+        data["isBasedOn"] = article.web_url
+    return data
+
+
+def search(request):
+    form = SearchForm(request.GET or None)
+    query = form.cleaned_data["q"] if form.is_valid() else ""
+    page = None
+    if query:
+        page = paginate(request, Article.objects.published().search(query).with_cards())
+    return render(request, "articles/search.html", {
+        "form": form,
+        "query": query,
+        "page_obj": page,
+        "articles": page.object_list if page else [],
+    })

@@ -1,6 +1,7 @@
 """Small builders the admin tests share: articles in the database and front-matter files on disk."""
 
 import datetime as dt
+import importlib
 import itertools
 
 from django.contrib.auth.models import Group, User
@@ -38,9 +39,26 @@ def article(title=None, *, topics=(), images=0, source=None, **fields):
     return obj
 
 
+def editors_group():
+    """The migration's Editors group; rebuilt the same way when a transactional test flushed it."""
+    group = Group.objects.filter(name="Editors").first()
+    if group is None:
+        from django.contrib.auth.models import Permission
+
+        migration = importlib.import_module("articles.migrations.0002_admin_editors_group")
+        group = Group.objects.create(name=migration.GROUP)
+        for (app_label, model), actions in migration.PERMISSIONS.items():
+            group.permissions.add(
+                *Permission.objects.filter(
+                    content_type__app_label=app_label, codename__in=[f"{a}_{model}" for a in actions]
+                )
+            )
+    return group
+
+
 def editor(username="eddie"):
     user = User.objects.create_user(username, password="pw-for-tests", is_staff=True)
-    user.groups.add(Group.objects.get(name="Editors"))
+    user.groups.add(editors_group())
     return user
 
 

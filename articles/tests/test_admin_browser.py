@@ -109,7 +109,7 @@ def curate(page, live_server):
 
 
 @pytest.mark.browser
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_editor_curates_an_article_in_the_admin(page, live_server):
     """An editor logs in, searches, retitles, publishes and pins a story through the admin."""
     draft = curate(page, live_server)
@@ -117,7 +117,7 @@ def test_editor_curates_an_article_in_the_admin(page, live_server):
 
 
 @pytest.mark.browser
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 @pytest.mark.skipif(not _topic_page_exists(), reason="the public topic page comes with the reader branch")
 def test_pinned_article_comes_first_on_its_topic_page(page, live_server):
     """After pinning, the story leads its topic's public page, ahead of newer ones."""

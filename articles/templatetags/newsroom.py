@@ -1,0 +1,83 @@
+"""Template helpers for the readers' site: safe links, Markdown bodies, JSON-LD, page links."""
+
+import json
+from urllib.parse import urlsplit
+
+import markdown as markdown_lib
+import nh3
+from django import template
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+
+register = template.Library()
+
+# The escapes Django's json_script uses, so data can never close the <script> element.
+_JSON_SCRIPT_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
+BODY_TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "code", "em", "figcaption", "figure", "h2", "h3", "h4",
+    "h5", "h6", "hr", "i", "img", "li", "ol", "p", "pre", "strong", "sub", "sup", "table", "tbody",
+    "td", "th", "thead", "tr", "ul",
+}
+BODY_ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "title", "width", "height"}, "abbr": {"title"}}
+
+
+def is_http_url(value):
+    try:
+        parts = urlsplit(str(value or "").strip())
+    except ValueError:
+        return False
+    return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
+
+
+@register.filter
+def http_url(value):
+    """The URL when it is http(s), else "" (so `javascript:` and friends never become links)."""
+    return str(value).strip() if is_http_url(value) else ""
+
+
+@register.filter
+def image_src(image):
+    """An Image's address when it is http(s) or a path on this site, else ""."""
+    src = str(image.src or "") if image is not None else ""
+    if src.startswith("/") and not src.startswith("//"):
+        return src
+    return http_url(src)
+
+
+@register.filter
+def markdown(text):
+    """Markdown rendered to HTML, then sanitised: no scripts, no styles, only http(s) links."""
+    html = markdown_lib.markdown(text or "", extensions=["extra", "sane_lists"], output_format="html")
+    # Headings start at h2 inside an article: the page's h1 is the headline.
+    html = html.replace("<h1", "<h2").replace("</h1>", "</h2>")
+    return mark_safe(  # nh3 leaves only the allow-listed, escaped markup
+        nh3.clean(
+            html,
+            tags=BODY_TAGS,
+            attributes=BODY_ATTRIBUTES,
+            url_schemes={"http", "https"},
+            link_rel="noopener noreferrer nofollow",
+        )
+    )
+
+
+@register.simple_tag
+def json_ld(data):
+    """A <script type="application/ld+json"> element whose content cannot break out of it."""
+    payload = json.dumps(data, ensure_ascii=False, default=str).translate(_JSON_SCRIPT_ESCAPES)
+    return format_html('<script type="application/ld+json">{}</script>', mark_safe(payload))
+
+
+@register.simple_tag(takes_context=True)
+def page_url(context, **changes):
+    """This page's query string with `changes` applied (None drops a key; page 1 is the default)."""
+    params = context["request"].GET.copy()
+    for key, value in changes.items():
+        if value is None or (key == "page" and str(value) == "1"):
+            params.pop(key, None)
+        else:
+            params[key] = value
+    if "page" not in changes and ("sort" in changes or "provider" in changes):
+        params.pop("page", None)  # a new order or filter starts again at the first page
+    query = params.urlencode()
+    return f"?{query}" if query else "?"

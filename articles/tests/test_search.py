@@ -1,0 +1,93 @@
+"""ArticleQuerySet.search(): every word must match somewhere; titles outrank the rest."""
+
+import pytest
+
+from articles.models import Article
+from articles.search import terms_of
+
+from .factories import make_article, make_provider
+
+pytestmark = pytest.mark.django_db
+
+
+
+@pytest.fixture(autouse=True)
+def corpus(db):
+    """Unrelated articles, as in any real corpus (ranking weighs how rare a word is)."""
+    for i in range(10):
+        make_article(f"Unrelated headline {i}", excerpt="Weather and sport.")
+
+
+def titles(q):
+    return [a.title for a in Article.objects.published().search(q)]
+
+
+def test_title_outranks_topic_provider_and_excerpt_matches():
+    make_article("Nothing here", excerpt="mentions fusion in passing")
+    make_article("Plain", topics=["Fusion"])
+    make_article("Fusion power plant opens")
+    make_article("Outlet story", provider=make_provider("Fusion Weekly", "fusionweekly.example"))
+    assert titles("fusion") == ["Fusion power plant opens", "Plain", "Outlet story", "Nothing here"]
+
+
+def test_every_word_must_match_and_titles_rank_first():
+    make_article("Market report", excerpt="Solar panels got cheaper this year.")
+    make_article("Solar panels cheaper")
+    make_article("Cheaper solar panels")
+    make_article("Solar eclipse")
+    found = titles("solar panels")
+    assert sorted(found[:2]) == ["Cheaper solar panels", "Solar panels cheaper"]
+    assert found[2:] == ["Market report"]
+
+
+def test_case_accents_and_no_match():
+    make_article("Café culture in Paris")
+    assert titles("CAFÉ") == ["Café culture in Paris"]
+    assert titles("nothing-like-this") == []
+
+
+def test_drafts_are_never_found():
+    make_article("Secret merger", published=False)
+    assert titles("merger") == []
+
+
+def test_empty_or_punctuation_only_queries_find_nothing():
+    make_article("Anything")
+    assert titles("") == [] and titles("  ?!  ") == []
+
+
+def test_terms_are_deduplicated_and_capped():
+    assert terms_of("AI ai Ai robots") == ["ai", "robots"]
+    assert len(terms_of(" ".join(f"w{i}" for i in range(50)))) == 8
+
+
+def test_results_follow_edits_to_titles_topics_and_providers():
+    """Whoever writes (admin, shell, importer), search sees the change at once."""
+    article = make_article("Original storyline", provider=make_provider("Rock Daily", "rock.example"))
+    article.title = "Rewritten storyline"
+    article.save()
+    assert titles("original") == [] and titles("rewritten") == ["Rewritten storyline"]
+
+    article.topics.add("Volcanoes")
+    assert titles("volcanoes") == ["Rewritten storyline"]
+    article.topics.remove("Volcanoes")
+    assert titles("volcanoes") == []
+
+    article.provider.name = "Lava Gazette"
+    article.provider.save()
+    assert titles("gazette") == ["Rewritten storyline"]
+
+    article.delete()
+    assert titles("rewritten") == []
+
+
+def test_imported_articles_are_searchable(tmp_path):
+    from articles.importer.run import import_paths
+
+    (tmp_path / "one.txt").write_text(
+        "---\ntitle: Glaciers retreat faster\nwebUrl: https://ice.example/a\npublishedDateTime: 2020-06-09T18:02:00Z\n"
+        "published: true\nprovider: {name: Ice Times, domain: ice.example}\ntopics: [Climate]\n---\n",
+        encoding="utf-8",
+    )
+    assert import_paths([tmp_path], workers=1).ok
+    assert titles("glaciers") == titles("climate") == titles("ice times") == ["Glaciers retreat faster"]
