@@ -101,8 +101,10 @@ def _parse_all(files, workers):
     if workers <= 1 or len(files) < PARALLEL_THRESHOLD:
         yield from map(_parse_one, files)
         return
-    # Worker processes must not share the parent's database connections.
-    connections.close_all()
+    # Workers never touch the database and leave through os._exit, so an inherited connection
+    # is never used or closed by them; outside a transaction, close it anyway to start clean.
+    if not any(c.in_atomic_block for c in connections.all(initialized_only=True)):
+        connections.close_all()
     with multiprocessing.get_context("fork").Pool(workers) as pool:
         yield from pool.imap(_parse_one, files, chunksize=32)
 

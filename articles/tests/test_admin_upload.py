@@ -172,6 +172,8 @@ def test_result_links_each_imported_article(admin_client):
     assert reverse("admin:articles_article_change", args=[obj.pk]) in response.content.decode()
 
 
+# Transactional: the worker closes connections left outside autocommit, as any real worker would.
+@pytest.mark.django_db(transaction=True)
 @override_settings(TASKS={"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}})
 def test_large_upload_returns_at_once_and_finishes_in_the_background(admin_client):
     """5,000 files: the request only queues the job; the worker imports; the page then shows the result."""
