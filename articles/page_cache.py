@@ -40,10 +40,9 @@ def _key(request):
 
 def cached_public_page(view):
     """Serve anonymous GET/HEAD requests of a public view from the cache (200s only)."""
-    timeout = settings.NEWSROOM_PAGE_CACHE_SECONDS
-
     @wraps(view)
     def wrapped(request, *args, **kwargs):
+        timeout = settings.NEWSROOM_PAGE_CACHE_SECONDS
         if (
             timeout <= 0
             or request.method not in ("GET", "HEAD")

@@ -7,10 +7,13 @@ from urllib.robotparser import RobotFileParser
 
 import pytest
 from django.core.cache import cache
+from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 from taggit.models import Tag
 
+from articles.models import Article
+from articles.page_cache import content_changed
 from articles.sitemaps import ArticleSitemap
 
 from .syndication_data import build_newsroom, make_article
@@ -131,6 +134,7 @@ def test_large_sitemaps_are_split_into_pages(client, news, monkeypatch):
     assert client.get(section_url("articles", page=3)).status_code == 404
 
 
+@override_settings(NEWSROOM_PAGE_CACHE_SECONDS=300)
 def test_sitemaps_are_cached(client, news, django_assert_max_num_queries, django_assert_num_queries):
     """A second request for the index or a section is served from the cache without touching the database."""
     for url in (reverse("sitemap"), section_url("articles"), section_url("topics"), section_url("providers")):
@@ -140,6 +144,10 @@ def test_sitemaps_are_cached(client, news, django_assert_max_num_queries, django
             second = client.get(url)
         assert second.status_code == 200
         assert second.content == first.content
+    # An editor unpublishing a story invalidates the cache: the sitemap drops it at once.
+    Article.objects.filter(pk=news.newest.pk).update(is_published=False)
+    content_changed()
+    assert BASE + news.newest.get_absolute_url() not in urlset(client, section_url("articles"))
 
 
 def test_sitemap_queries_do_not_grow_with_articles(client, news, django_assert_max_num_queries):
