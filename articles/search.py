@@ -6,9 +6,11 @@ topic or the provider; title matches rank above topic, provider and excerpt matc
 
 - SQLite: the FTS5 table `articles_search` (migration 0002_reader_search_index, kept in
   sync by triggers), ranked by BM25 with per-column weights.
+- PostgreSQL: the table `articles_searchdoc` (migration 0006_postgres_search_index, kept in
+  sync by triggers): one weighted tsvector per article (title A, topics B, provider C,
+  excerpt D) behind a GIN index, matched with prefix terms and ranked by ts_rank.
 - Other databases: substring matching with the same weights. Topic and provider matches
-  are looked up in their own small tables, so only titles and excerpts are scanned. A
-  PostgreSQL full-text engine (a GIN index) replaces `_search_by_substring` later.
+  are looked up in their own small tables, so only titles and excerpts are scanned.
 """
 
 import re
@@ -41,9 +43,32 @@ def search_articles(queryset, q):
     terms = terms_of(q)
     if not terms:
         return queryset.none()
-    if connections[queryset.db].vendor == "sqlite":
+    vendor = connections[queryset.db].vendor
+    if vendor == "sqlite":
         return _search_by_fts5(queryset, terms)
+    if vendor == "postgresql":
+        return _search_by_tsvector(queryset, terms)
     return _search_by_substring(queryset, terms)
+
+
+def tsquery(terms):
+    """A to_tsquery expression: every term as a quoted prefix lexeme (no operators from input)."""
+    return " & ".join("'{}':*".format(term.replace("\\", "\\\\").replace("'", "''")) for term in terms)
+
+
+# ts_rank weights for D, C, B, A: excerpt, provider, topics, title.
+TS_WEIGHTS = "{0.1, 0.2, 0.5, 1.0}"
+
+
+def _search_by_tsvector(queryset, terms):
+    query = "to_tsquery('simple', %s)"
+    return queryset.extra(
+        tables=["articles_searchdoc"],
+        where=["articles_searchdoc.article_id = articles_article.id", f"articles_searchdoc.document @@ {query}"],
+        params=[tsquery(terms)],
+        select={"rank": f"ts_rank('{TS_WEIGHTS}', articles_searchdoc.document, {query})"},
+        select_params=[tsquery(terms)],
+    ).order_by("-rank", "-published_at", "-id")
 
 
 # BM25 weights of the FTS5 columns (title, excerpt, topics, provider): steeper than

@@ -1,6 +1,7 @@
 """ArticleQuerySet.search(): every word must match somewhere; titles outrank the rest."""
 
 import pytest
+from django.db import connection
 
 from articles.models import Article
 from articles.search import terms_of
@@ -91,3 +92,40 @@ def test_imported_articles_are_searchable(tmp_path):
     )
     assert import_paths([tmp_path], workers=1).ok
     assert titles("glaciers") == titles("climate") == titles("ice times") == ["Glaciers retreat faster"]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's full-text engine")
+def test_postgresql_search_uses_the_gin_index():
+    """The query the search page runs is answered from the GIN index, not by reading every article."""
+    make_article("Fusion power plant opens")
+    # Enough other published articles that reading them all would cost more than the index.
+    template = Article.objects.get(title="Fusion power plant opens")
+    Article.objects.bulk_create([
+        Article(title=f"Weather report {i}", identity_url=f"https://w.example/{i}", provider=template.provider,
+                is_published=True, published_at=template.published_at)
+        for i in range(3000)
+    ])
+    queryset = Article.objects.published().search("fusion power")
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE articles_article")
+        cursor.execute("ANALYZE articles_searchdoc")
+        # 3,000 short rows fit in a few pages, so the planner would rather read them all; take away
+        # full reads (of the table or of a b-tree) as a 100,000-article table would.
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_indexscan = off")
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "Bitmap Index Scan on articles_searchdoc_document" in plan, plan
+    assert [a.title for a in queryset] == ["Fusion power plant opens"]
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's full-text engine")
+def test_sqlite_search_uses_the_fts5_index():
+    make_article("Fusion power plant opens")
+    queryset = Article.objects.published().search("fusion")
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN QUERY PLAN " + sql, params)
+        plan = "\n".join(str(row[-1]) for row in cursor.fetchall())
+    assert "VIRTUAL TABLE INDEX" in plan and "articles_search" in plan, plan
