@@ -1,0 +1,120 @@
+#!/usr/bin/env python3
+"""Time the reader pages in-process with django.test.Client; count their queries.
+
+    DATABASE_URL=... python bench/pages.py --requests 200 --json OUT.json
+
+Run by bench/run.py in a subprocess whose environment points at a benchmark database.
+A page whose URL name does not exist yet (the reader site is built on another branch)
+is reported as missing rather than failing the run.
+"""
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsroom.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.db import connection  # noqa: E402
+from django.db.models import Count  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.urls import NoReverseMatch, reverse  # noqa: E402
+
+from articles.models import Article, ArticleTopic  # noqa: E402
+
+SEARCH_WORD = "vaccine"  # one word of the generator's vocabulary: matches a few percent of titles
+PAGE_NAMES = ("home", "topic p1", "topic p200", "provider", "article", "search", "topic feed")
+
+
+def targets():
+    """Page name -> URL (or None when the view does not exist yet)."""
+    largest = (
+        ArticleTopic.objects.values("tag__slug").annotate(n=Count("id")).order_by("-n", "tag__slug").first()
+    )
+    slug = largest["tag__slug"] if largest else "ai"
+    biggest_provider = (
+        Article.objects.published().values("provider__domain").annotate(n=Count("id"))
+        .order_by("-n", "provider__domain").first()
+    )
+    domain = biggest_provider["provider__domain"] if biggest_provider else "example.com"
+    published = Article.objects.published().order_by("id")
+    article = published[published.count() // 2] if published.exists() else None
+
+    def url(name, *args, query=""):
+        try:
+            return reverse(f"articles:{name}", args=args) + query
+        except NoReverseMatch:
+            return None
+
+    try:
+        article_url = article.get_absolute_url() if article else None
+    except NoReverseMatch:
+        article_url = None
+    return {
+        "home": url("home"),
+        "topic p1": url("topic-detail", slug),
+        "topic p200": url("topic-detail", slug, query="?page=200"),
+        "provider": url("provider-detail", domain),
+        "article": article_url,
+        "search": url("search", query=f"?q={SEARCH_WORD}"),
+        "topic feed": url("topic-feed", slug),
+    }
+
+
+def measure(client, url, requests):
+    for _ in range(3):  # warm caches and the template loader first
+        client.get(url)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    result = {"url": url, "status": response.status_code, "queries": len(queries), "bytes": len(response.content)}
+    if response.status_code != 200 or not requests:
+        return result
+    times = []
+    for _ in range(requests):
+        started = time.perf_counter()
+        response = client.get(url)
+        times.append((time.perf_counter() - started) * 1000)
+        if response.status_code != 200:
+            result["status"] = response.status_code
+            break
+    times.sort()
+    result.update(
+        requests=len(times),
+        median_ms=statistics.median(times),
+        p95_ms=times[max(0, int(round(0.95 * len(times))) - 1)],
+        max_ms=times[-1],
+    )
+    return result
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--requests", type=int, default=200, help="Timed requests per page (0: query counts only).")
+    parser.add_argument("--json", required=True, help="Where to write the results.")
+    args = parser.parse_args()
+    client = Client()
+    results = {"articles": Article.objects.count(), "published": Article.objects.published().count(), "pages": {}}
+    for name, url in targets().items():
+        if url is None:
+            results["pages"][name] = {"url": None, "status": None}
+            continue
+        result = measure(client, url, args.requests)
+        if name == "topic p200" and result["status"] == 404:
+            # A small corpus has fewer than 200 pages: measure its last page instead.
+            result = measure(client, url.replace("page=200", "page=last"), args.requests)
+        results["pages"][name] = result
+    Path(args.json).write_text(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()
