@@ -444,10 +444,11 @@ def evaluate(r):
         row(f"{name}: p95 ≤ {limit:.0f} ms", page.get("p95_ms"), limit if page.get("p95_ms") is not None else None,
             higher_is_better=False, unit=" ms")
     for name in PAGES:
-        big_q = pages_big.get("pages", {}).get(name, {}).get("queries")
-        small_q = pages_small.get("pages", {}).get(name, {}).get("queries")
+        big_p = pages_big.get("pages", {}).get(name, {})
+        small_p = pages_small.get("pages", {}).get(name, {})
+        big_q, small_q = big_p.get("queries"), small_p.get("queries")
         target = f"{name}: queries equal, small vs big corpus"
-        if big_q is None or small_q is None:
+        if big_q is None or small_q is None or big_p.get("status") != 200 or small_p.get("status") != 200:
             rows.append((target, "n/a", "", "", "n/a"))
         else:
             rows.append((target, f"{small_q} vs {big_q}", "equal", "", "PASS" if small_q == big_q else "FAIL"))
@@ -511,8 +512,9 @@ def report(r):
             g = (r.get("gunicorn") or {}).get(name)
             rps = f"{g['rps']:.0f}" if g else "n/a"
             status = "" if page.get("status") == 200 else f" **HTTP {page.get('status')}**"
+            timing = (f"{page['median_ms']:.1f} | {page['p95_ms']:.1f}" if "p95_ms" in page else "n/a | n/a")
             lines.append(
-                f"| {name} | `{page['url']}`{status} | {page.get('median_ms', 0):.1f} | {page.get('p95_ms', 0):.1f} | "
+                f"| {name} | `{page['url']}`{status} | {timing} | "
                 f"{small.get(name, {}).get('queries', 'n/a')} / {page.get('queries')} | "
                 f"{rps} |"
             )
