@@ -45,5 +45,9 @@ serve: install
 test: install
 	$(VENV)/bin/pytest
 
+## Run every benchmark of issue 5 and print the table (BENCH_ARGS="--quick" or "--sizes 10000").
+bench: install
+	$(PY) bench/run.py $(BENCH_ARGS)
+
 clean:
-	rm -rf $(VENV) db.sqlite3 var staticfiles test-artifacts
+	rm -rf $(VENV) db.sqlite3 var staticfiles test-artifacts bench/out

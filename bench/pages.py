@@ -1,0 +1,145 @@
+#!/usr/bin/env python3
+"""Time the reader pages in-process with django.test.Client; count their queries.
+
+    DATABASE_URL=... python bench/pages.py --requests 200 --json OUT.json
+
+Run by bench/run.py in a subprocess whose environment points at a benchmark database.
+A page whose URL name does not exist yet (the reader site is built on another branch)
+is reported as missing rather than failing the run.
+"""
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsroom.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.db import connection  # noqa: E402
+from django.db.models import Count  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.urls import NoReverseMatch, reverse  # noqa: E402
+
+from articles.models import Article, ArticleTopic  # noqa: E402
+
+SEARCH_WORD = "vaccine"  # one word of the generator's vocabulary: matches a few percent of titles
+PAGE_NAMES = ("home", "topic p1", "topic p200", "provider", "article", "search", "topic feed")
+
+
+def targets():
+    """Page name -> URL (or None when the view does not exist yet)."""
+    largest = (
+        ArticleTopic.objects.values("tag__slug").annotate(n=Count("id")).order_by("-n", "tag__slug").first()
+    )
+    slug = largest["tag__slug"] if largest else "ai"
+    biggest_provider = (
+        Article.objects.published().values("provider__domain").annotate(n=Count("id"))
+        .order_by("-n", "provider__domain").first()
+    )
+    domain = biggest_provider["provider__domain"] if biggest_provider else "example.com"
+    # A full article (images, related coverage, topics), the same file in every corpus made with
+    # the same seed, so that its query count compares across corpus sizes.
+    article = (
+        Article.objects.published()
+        .annotate(n_images=Count("images", distinct=True), n_related=Count("related_links", distinct=True),
+                  n_topics=Count("topic_links", distinct=True))
+        .filter(n_images__gte=1, n_related__gte=2, n_topics__gte=2)
+        .order_by("id")
+        .first()
+    )
+
+    def url(name, *args, query=""):
+        try:
+            return reverse(f"articles:{name}", args=args) + query
+        except NoReverseMatch:
+            return None
+
+    try:
+        article_url = article.get_absolute_url() if article else None
+    except NoReverseMatch:
+        article_url = None
+    return {
+        "home": url("home"),
+        "topic p1": url("topic-detail", slug),
+        "topic p200": url("topic-detail", slug, query="?page=200"),
+        "provider": url("provider-detail", domain),
+        "article": article_url,
+        "search": url("search", query=f"?q={SEARCH_WORD}"),
+        "topic feed": url("topic-feed", slug),
+    }
+
+
+def measure(client, url, requests, max_seconds=20.0):
+    for _ in range(3):  # warm caches and the template loader first
+        client.get(url)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    result = {"url": url, "status": response.status_code, "queries": len(queries), "bytes": len(response.content)}
+    if response.status_code != 200 or not requests:
+        return result
+    times = []
+    deadline = time.perf_counter() + max_seconds
+    for _ in range(requests):
+        if len(times) >= 20 and time.perf_counter() > deadline:
+            break  # a page far over its target: 20+ requests tell enough, and the run stays bounded
+        started = time.perf_counter()
+        response = client.get(url)
+        times.append((time.perf_counter() - started) * 1000)
+        if response.status_code != 200:
+            result["status"] = response.status_code
+            break
+    times.sort()
+    result.update(
+        requests=len(times),
+        median_ms=statistics.median(times),
+        p95_ms=times[max(0, int(round(0.95 * len(times))) - 1)],
+        max_ms=times[-1],
+    )
+    return result
+
+
+def last_page(client, url):
+    """The highest page number up to 200 that answers 200 (binary search: about 8 requests)."""
+    low, high = 1, 200
+    while low < high:
+        middle = (low + high + 1) // 2
+        if client.get(url.replace("page=200", f"page={middle}")).status_code == 200:
+            low = middle
+        else:
+            high = middle - 1
+    return low
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--requests", type=int, default=200, help="Timed requests per page (0: query counts only).")
+    parser.add_argument("--max-seconds", type=float, default=20.0,
+                        help="Stop timing a page after this long (once it has 20 requests).")
+    parser.add_argument("--json", required=True, help="Where to write the results.")
+    args = parser.parse_args()
+    client = Client(raise_request_exception=False)  # a failing view is a result, not a crash
+    results = {"articles": Article.objects.count(), "published": Article.objects.published().count(), "pages": {}}
+    for name, url in targets().items():
+        if url is None:
+            results["pages"][name] = {"url": None, "status": None}
+            continue
+        if name == "topic p200" and client.get(url).status_code == 404:
+            # A small corpus has fewer than 200 pages: measure its last page instead.
+            url = url.replace("page=200", f"page={last_page(client, url)}")
+        result = measure(client, url, args.requests, args.max_seconds)
+        results["pages"][name] = result
+    Path(args.json).write_text(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()
