@@ -2,8 +2,15 @@
 
 `import_paths` is the one entry point: the import_articles command, the admin
 upload and the tests call it. `parse` is pure (no database); `write` owns the rows.
+The names below load lazily, so worker processes can import `parse` without Django.
 """
 
-from .run import ImportReport, SourceNotFound, discover, import_paths
-
 __all__ = ["ImportReport", "SourceNotFound", "discover", "import_paths"]
+
+
+def __getattr__(name):
+    if name in __all__:
+        from . import run
+
+        return getattr(run, name)
+    raise AttributeError(name)

@@ -96,6 +96,17 @@ def content_hash(data):
 
 def read_and_parse(path, *, max_bytes, known_hashes=frozenset()):
     """Read one file and turn it into Parsed, Unchanged or Refused. Never raises for bad input."""
+    data = read_source(path, max_bytes=max_bytes)
+    if isinstance(data, Refused):
+        return data
+    digest = content_hash(data)
+    if digest in known_hashes:
+        return Unchanged(path, digest)
+    return parse_source(path, data, digest)
+
+
+def read_source(path, *, max_bytes):
+    """A file's bytes, or Refused when it is over the size limit or cannot be read."""
     try:
         size = os.stat(path).st_size
         if size > max_bytes:
@@ -106,15 +117,22 @@ def read_and_parse(path, *, max_bytes, known_hashes=frozenset()):
         return Refused(path, [f"file: cannot be read ({exc.strerror or exc})"])
     if len(data) > max_bytes:  # grew since stat
         return Refused(path, [f"file: over the {max_bytes:,}-byte limit (--max-bytes)"])
-    digest = content_hash(data)
-    if digest in known_hashes:
-        return Unchanged(path, digest)
+    return data
+
+
+def parse_source(path, data, digest):
+    """One file's bytes -> Parsed or Refused. Never raises for bad input."""
     try:
         return Parsed(path, digest, parse_bytes(data))
     except FileRefused as exc:
         return Refused(path, exc.problems)
     except RecursionError:
         return Refused(path, ["file: nested too deeply"])
+
+
+def parse_sources(jobs):
+    """Worker-process entry point: [(path, bytes, digest)] -> [Parsed or Refused]."""
+    return [parse_source(*job) for job in jobs]
 
 
 def parse_bytes(data):

@@ -4,15 +4,15 @@ import multiprocessing
 import os
 import sys
 import time
+from collections import deque
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import connections
 
 from articles.models import Article
 from articles.page_cache import content_changed
 
-from .parse import SUFFIXES, Parsed, Refused, Unchanged, read_and_parse
+from .parse import SUFFIXES, Refused, Unchanged, content_hash, parse_sources, read_source
 from .write import Writer
 
 BATCH_SIZE = 500
@@ -88,25 +88,57 @@ def discover(paths):
     return [p for p in found if not (p in seen or seen.add(p))]
 
 
-# Set in the parent before workers fork, so they inherit it instead of receiving a copy per task.
-_KNOWN_HASHES = frozenset()
-_MAX_BYTES = 0
+# Files travel to workers in chunks; at most WINDOW chunks are in flight, so parsed records
+# never pile up faster than the writer takes them (memory stays flat whatever the corpus size).
+CHUNK = 16
+WINDOW = 48
 
 
-def _parse_one(path):
-    return read_and_parse(path, max_bytes=_MAX_BYTES, known_hashes=_KNOWN_HASHES)
+def _parse_all(files, *, workers, max_bytes, known_hashes):
+    """Results for `files`, in order. The parent reads and hashes every file (unchanged ones end
+    there, without parsing); the rest are parsed in fresh worker processes for large runs."""
+    parallel = workers > 1 and len(files) >= PARALLEL_THRESHOLD
+    pool = multiprocessing.get_context("spawn").Pool(workers) if parallel else None
+    pending = deque()  # per chunk: a list of results, or the AsyncResult that will give one
 
+    def submit(chunk):
+        ready, jobs = [], []
+        for path in chunk:
+            data = read_source(path, max_bytes=max_bytes)
+            if isinstance(data, Refused):
+                ready.append(data)
+                continue
+            digest = content_hash(data)
+            if digest in known_hashes:
+                ready.append(Unchanged(path, digest))
+            else:
+                jobs.append((path, data, digest))
+                ready.append(None)  # its place in the order
+        if pool is None or not jobs:
+            parsed = iter(parse_sources(jobs))
+            pending.append([r if r is not None else next(parsed) for r in ready])
+        else:
+            pending.append((ready, pool.apply_async(parse_sources, (jobs,))))
 
-def _parse_all(files, workers):
-    if workers <= 1 or len(files) < PARALLEL_THRESHOLD:
-        yield from map(_parse_one, files)
-        return
-    # Workers never touch the database and leave through os._exit, so an inherited connection
-    # is never used or closed by them; outside a transaction, close it anyway to start clean.
-    if not any(c.in_atomic_block for c in connections.all(initialized_only=True)):
-        connections.close_all()
-    with multiprocessing.get_context("fork").Pool(workers) as pool:
-        yield from pool.imap(_parse_one, files, chunksize=32)
+    def collect(entry):
+        if isinstance(entry, list):
+            return entry
+        ready, async_result = entry
+        parsed = iter(async_result.get())
+        return [r if r is not None else next(parsed) for r in ready]
+
+    try:
+        chunks = (files[i : i + CHUNK] for i in range(0, len(files), CHUNK))
+        for chunk in chunks:
+            submit(chunk)
+            while len(pending) >= (WINDOW if pool else 1):
+                yield from collect(pending.popleft())
+        while pending:
+            yield from collect(pending.popleft())
+    finally:
+        if pool is not None:
+            pool.terminate()
+            pool.join()
 
 
 def import_paths(
@@ -118,12 +150,11 @@ def import_paths(
     management command, the admin upload and the tests all call this. `on_progress(done,
     total)` is called after every file (background jobs report progress with it).
     """
-    global _KNOWN_HASHES, _MAX_BYTES
     started = time.monotonic()
     report = ImportReport(dry_run=dry_run)
     files = discover(paths)
-    _MAX_BYTES = max_bytes or settings.NEWSROOM_IMPORT_MAX_BYTES
-    _KNOWN_HASHES = frozenset(Article.objects.exclude(content_hash="").values_list("content_hash", flat=True))
+    max_bytes = max_bytes or settings.NEWSROOM_IMPORT_MAX_BYTES
+    known_hashes = set(Article.objects.exclude(content_hash="").values_list("content_hash", flat=True))
     workers = workers or min(os.cpu_count() or 1, 4)
     writer = None
     batch = {}  # identity -> Parsed, in arrival order
@@ -148,7 +179,8 @@ def import_paths(
 
     bar = _progress_bar(len(files), progress)
     try:
-        for done, result in enumerate(_parse_all(files, workers), start=1):
+        results = _parse_all(files, workers=workers, max_bytes=max_bytes, known_hashes=known_hashes)
+        for done, result in enumerate(results, start=1):
             bar.update(1)
             if on_progress is not None:
                 on_progress(done, len(files))
@@ -175,7 +207,6 @@ def import_paths(
         flush()
     finally:
         bar.close()
-        _KNOWN_HASHES = frozenset()
     report.elapsed = time.monotonic() - started
     return report
 
