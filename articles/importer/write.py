@@ -132,12 +132,14 @@ class Writer:
             article.content_hash = item.content_hash
             article.last_imported_at = now
 
-        Article.objects.bulk_create([a for _, a in to_create])
-        if to_update:
-            Article.objects.bulk_update(
-                [a for _, a in to_update],
-                fields=[*RECORD_FIELDS, "provider", *PROVENANCE_FIELDS],
-            )
+        new_articles = [a for _, a in to_create]
+        for article, pk in zip(new_articles, allocate_ids(Article, len(new_articles))):
+            article.pk = article.id = pk
+            article.created_at = article.updated_at = now
+        ARTICLES.insert(ARTICLES.row_of(a) for a in new_articles)
+        for article in (a for _, a in to_update):
+            article.updated_at = now
+        ARTICLES.update([a for _, a in to_update], UPDATED_COLUMNS)
         self._replace_children(to_create + to_update, updated_ids={a.pk for _, a in to_update})
         report.kept_fields += kept_total
         outcomes += [(item, "created", "") for item, _ in to_create]
@@ -190,58 +192,111 @@ class Writer:
         for item, article in pairs:
             record, new = item.record, article.pk not in updated_ids
             if new or keeps(article, "images"):
-                images += [Image(article=article, position=i, **data) for i, data in enumerate(record.images)]
+                images += [{**data, "article_id": article.pk, "position": i} for i, data in enumerate(record.images)]
             if new or keeps(article, "related_links"):
                 for i, data in enumerate(record.related):
                     provider = data["provider"]
-                    related.append(
-                        RelatedLink(
-                            article=article,
-                            position=i,
-                            provider_id=self.provider_ids[provider.domain] if provider else None,
-                            **{k: v for k, v in data.items() if k != "provider"},
-                        )
-                    )
+                    related.append({
+                        **data,
+                        "article_id": article.pk,
+                        "position": i,
+                        "provider_id": self.provider_ids[provider.domain] if provider else None,
+                    })
             if new or keeps(article, "topics"):
                 for i, label in enumerate(record.topics):
                     tag_id = self.tag_ids[label.strip().casefold()]
-                    topics.append(
-                        ArticleTopic(
-                            content_object=article,
-                            tag_id=tag_id,
-                            position=i,
-                            label=label,
-                            pinned=(article.pk, tag_id) in pinned,
-                        )
-                    )
-        insert_rows(Image, images)
-        insert_rows(RelatedLink, related)
-        insert_rows(ArticleTopic, topics)
+                    topics.append({
+                        "content_object_id": article.pk,
+                        "tag_id": tag_id,
+                        "position": i,
+                        "label": label,
+                        "pinned": (article.pk, tag_id) in pinned,
+                    })
+        IMAGES.insert(images)
+        RELATED_LINKS.insert(related)
+        ARTICLE_TOPICS.insert(topics)
 
 
-def insert_rows(model, objs):
-    """INSERT model instances with one executemany: bulk_create's per-value preparation
-    costs more than the database does here. Only fields that need it are converted."""
-    if not objs:
-        return
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    simple = (models.CharField, models.TextField, models.IntegerField, models.BooleanField, models.ForeignKey)
-    prepare = [
-        (f.attname, None if isinstance(f, simple) and not isinstance(f, models.JSONField) else f)
-        for f in fields
-    ]
-    quote = connection.ops.quote_name
-    sql = "INSERT INTO {} ({}) VALUES ({})".format(
-        quote(model._meta.db_table),
-        ", ".join(quote(f.column) for f in fields),
-        ", ".join(["%s"] * len(fields)),
-    )
-    rows = []
-    for obj in objs:
-        row = []
-        for attname, field in prepare:
-            value = getattr(obj, attname)
-            row.append(value if field is None else field.get_db_prep_save(field.pre_save(obj, True), connection))
-        rows.append(row)
+class Table:
+    """Plain INSERT and UPDATE statements for one model, run with executemany.
+
+    bulk_create and bulk_update build SQL and prepare every value in Python, which costs more
+    than the database's own work here. Rows are dicts of attnames (missing ones take the
+    field's default); only values that need it (JSON, timestamps) go through the field.
+    """
+
+    def __init__(self, model, *, with_pk=False):
+        self.model = model
+        fields = [f for f in model._meta.concrete_fields if with_pk or not f.primary_key]
+        self.fields = fields
+        self.attnames = [f.attname for f in fields]
+        self.defaults = {f.attname: f.get_default for f in fields}
+        self.prepared = {f.attname: f for f in fields if isinstance(f, (models.JSONField, models.DateTimeField))}
+
+    def _sql_insert(self):
+        quote = connection.ops.quote_name
+        return "INSERT INTO {} ({}) VALUES ({})".format(
+            quote(self.model._meta.db_table),
+            ", ".join(quote(f.column) for f in self.fields),
+            ", ".join(["%s"] * len(self.fields)),
+        )
+
+    def _value(self, attname, row):
+        value = row[attname] if attname in row else self.defaults[attname]()
+        field = self.prepared.get(attname)
+        return value if field is None else field.get_db_prep_save(value, connection)
+
+    def row_of(self, obj):
+        return {attname: getattr(obj, attname) for attname in self.attnames}
+
+    def insert(self, rows):
+        params = [[self._value(a, row) for a in self.attnames] for row in rows]
+        if params:
+            with connection.cursor() as cursor:
+                cursor.executemany(self._sql_insert(), params)
+
+    def update(self, objs, attnames):
+        """UPDATE the given columns of model instances, by primary key."""
+        if not objs:
+            return
+        quote = connection.ops.quote_name
+        columns = [self.model._meta.get_field(a.removesuffix("_id") if a.endswith("_id") else a) for a in attnames]
+        sql = "UPDATE {} SET {} WHERE {} = %s".format(
+            quote(self.model._meta.db_table),
+            ", ".join(f"{quote(f.column)} = %s" for f in columns),
+            quote(self.model._meta.pk.column),
+        )
+        params = [[self._value(f.attname, {f.attname: getattr(obj, f.attname)}) for f in columns] + [obj.pk] for obj in objs]
+        with connection.cursor() as cursor:
+            cursor.executemany(sql, params)
+
+
+def allocate_ids(model, count):
+    """`count` fresh primary keys, taken inside the batch's transaction (so rows can be
+    inserted with their ids in one executemany, with no RETURNING round trip)."""
+    if not count:
+        return []
+    table = model._meta.db_table
     with connection.cursor() as cursor:
-        cursor.executemany(sql, rows)
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                [table, model._meta.pk.column, count],
+            )
+            return [row[0] for row in cursor.fetchall()]
+        # SQLite: the write lock (IMMEDIATE transactions) is held, so nobody else takes these.
+        # sqlite_sequence remembers ids of deleted rows too: they are never handed out again.
+        cursor.execute(
+            "SELECT max(coalesce((SELECT max(id) FROM {0}), 0),"
+            " coalesce((SELECT seq FROM sqlite_sequence WHERE name = %s), 0))".format(connection.ops.quote_name(table)),
+            [table],
+        )
+        start = cursor.fetchone()[0] + 1
+    return list(range(start, start + count))
+
+
+ARTICLES = Table(Article, with_pk=True)
+IMAGES = Table(Image)
+RELATED_LINKS = Table(RelatedLink)
+ARTICLE_TOPICS = Table(ArticleTopic)
+UPDATED_COLUMNS = (*RECORD_FIELDS, "provider_id", *PROVENANCE_FIELDS, "updated_at")
