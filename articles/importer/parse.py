@@ -14,7 +14,22 @@ import yaml
 
 from articles.domains import normalize_domain
 
-YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class YAML_LOADER(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+    """The safe loader, with values its constructors cannot build (`2020-02-30`, `!!int x`)
+    reported as located YAML errors instead of ValueError/AttributeError tracebacks."""
+
+    def construct_object(self, node, deep=False):
+        try:
+            return super().construct_object(node, deep=deep)
+        except (ValueError, TypeError, AttributeError, OverflowError) as exc:
+            kind = node.tag.rsplit(":", 1)[-1]
+            value = f"{_clip(node.value)!r} " if isinstance(node.value, str) else ""
+            raise yaml.constructor.ConstructorError(
+                None, None, f"{value}is not a valid {kind} ({exc})", node.start_mark
+            ) from None
+
 
 # Bounds that keep a hostile file from costing more than a normal one.
 MAX_DEPTH = 32
