@@ -266,7 +266,10 @@ class _Checker:
         value = self.text(data, key, label=label, max_length=MAX_URL)
         if value is None:
             return None
-        parts = urlsplit(value.strip()) if value.strip() == value else None
+        try:
+            parts = urlsplit(value) if value.strip() == value else None
+        except ValueError:  # e.g. an unclosed IPv6 bracket: "http://[::1"
+            parts = None
         if parts is None or parts.scheme.lower() not in ("http", "https") or not parts.hostname:
             self.fail(label, f"{_clip(value)!r} is not an http(s) URL")
             return None
