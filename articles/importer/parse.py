@@ -322,6 +322,12 @@ class _Checker:
             return None, None
         if value.tzinfo is None or value.utcoffset() is None:
             return value.replace(tzinfo=dt.timezone.utc), None
+        try:
+            # Stored in UTC: 0001-01-01T00:00:00+05:00 would fall before year 1 and break every read.
+            value.astimezone(dt.timezone.utc)
+        except OverflowError:
+            self.fail(label, f"{value.isoformat()} is outside the years 1 to 9999 in UTC")
+            return None, None
         return value, int(value.utcoffset().total_seconds() // 60)
 
     def mapping(self, data, key, *, label=None):
