@@ -391,6 +391,9 @@ def validate(data, body=""):
     images = [_image(check, item, f"images[{i}]") for i, item in enumerate(check.items(data, "images"))]
     related = [_related(check, item, f"related[{i}]") for i, item in enumerate(check.items(data, "related"))]
 
+    if provider is None and not check.problems:
+        # e.g. webUrl 'http://./' with no provider mapping: nothing names the publisher.
+        check.fail("provider.domain", "missing, and the article's URL has no host name to use instead")
     if check.problems:
         raise FileRefused(check.problems)
 
