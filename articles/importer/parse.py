@@ -164,6 +164,8 @@ def load_yaml(front):
     if "\x00" in front:
         raise FileRefused(["front matter: contains a NUL character"])
     try:
+        if len(front) > MAX_NODES:  # shorter text cannot hold that many values: each takes 2+ characters
+            _check_size(front)
         mapping = yaml.load(front, Loader=YAML_LOADER)
     except yaml.constructor.ConstructorError as exc:
         raise FileRefused([f"front matter: {_yaml_problem(exc)}"]) from None
@@ -175,6 +177,18 @@ def load_yaml(front):
         raise FileRefused([f"front matter: must be a mapping of keys to values, not {_kind(mapping)}"])
     _check_structure(mapping)
     return mapping
+
+
+def _check_size(front):
+    """Refuse too many values before building them: 500,000 of them fit in 1 MB and take seconds
+    and hundreds of MB to compose, while counting parser events stops after a fraction of a second."""
+    events = 0
+    for event in yaml.parse(front, Loader=YAML_LOADER):
+        if isinstance(event, (yaml.ScalarEvent, yaml.AliasEvent, yaml.CollectionStartEvent)):
+            events += 1
+            # A mapping of n values has n keys too: 2 × the cap is past it whatever the shape.
+            if events > 2 * MAX_NODES:
+                raise FileRefused([f"front matter: more than {MAX_NODES:,} values"])
 
 
 def _yaml_problem(exc):
