@@ -6,6 +6,8 @@ the whole run; children (images, related links, topic links) are replaced wholes
 so that they match the file exactly.
 """
 
+import itertools
+
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
@@ -57,6 +59,24 @@ class Writer:
             ignore_conflicts=True,  # another import may have created it a moment ago
         )
         self.provider_ids.update(Provider.objects.filter(domain__in=wanted).values_list("domain", "id"))
+        for domain, provider in wanted.items():
+            if domain not in self.provider_ids:  # its slug belongs to another domain: news.example, newsexample
+                self.provider_ids[domain] = self._create_provider_with_free_slug(provider)
+
+    @staticmethod
+    def _create_provider_with_free_slug(provider):
+        base = slugify(provider.domain)[:240] or "provider"
+        for n in itertools.count(2):
+            try:
+                with transaction.atomic():
+                    return Provider.objects.create(
+                        name=provider.name, domain=provider.domain, slug=f"{base}-{n}", logos=provider.logos
+                    ).id
+            except IntegrityError:
+                # Either that slug is taken too, or a concurrent import just created this domain.
+                found = Provider.objects.filter(domain=provider.domain).values_list("id", flat=True).first()
+                if found is not None:
+                    return found
 
     def _ensure_topics(self, records):
         for record in records:
