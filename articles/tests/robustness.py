@@ -8,6 +8,7 @@ every article that is not whole or matches none of the files in DIRs with its id
 
 import json
 import sys
+from decimal import Decimal
 
 from articles.importer.parse import Parsed, read_and_parse
 from articles.importer.run import discover
@@ -27,12 +28,25 @@ def parse_sources(paths):
     return sources
 
 
+def same_json(value):
+    """JSON compared by decimal value: PostgreSQL's jsonb reads 5.9e+16 back as 59000000000000000."""
+    if isinstance(value, dict):
+        return {key: same_json(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [same_json(item) for item in value]
+    if isinstance(value, float):
+        return ("number", Decimal(repr(value)))
+    if isinstance(value, int) and not isinstance(value, bool):
+        return ("number", Decimal(value))
+    return value
+
+
 def mismatches(article, parsed):
     """What differs between a stored article (with its children) and one parsed source file."""
     record = parsed.record
     found = []
     for name in RECORD_FIELDS:
-        if getattr(article, name) != record.fields[name]:
+        if same_json(getattr(article, name)) != same_json(record.fields[name]):
             found.append(f"{name}: stored {getattr(article, name)!r} != file {record.fields[name]!r}")
     if article.provider.domain != record.provider.domain:
         found.append(f"provider: {article.provider.domain!r} != {record.provider.domain!r}")
@@ -46,7 +60,7 @@ def mismatches(article, parsed):
          "extra": i.extra, "source_keys": i.source_keys}
         for i in sorted(article.images.all(), key=lambda i: i.position)
     ]
-    if images != record.images:
+    if same_json(images) != same_json(record.images):
         found.append(f"images: stored {images!r} != file {record.images!r}")
 
     related = []
@@ -55,7 +69,7 @@ def mismatches(article, parsed):
         row["provider"] = link.provider.domain if link.provider_id else None
         related.append(row)
     expected = [{**r, "provider": r["provider"].domain if r["provider"] else None} for r in record.related]
-    if related != expected:
+    if same_json(related) != same_json(expected):
         found.append(f"related: stored {related!r} != file {expected!r}")
 
     topics = [
