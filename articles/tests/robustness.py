@@ -1,18 +1,24 @@
 """Helpers for the importer's robustness tests: compare stored rows with their source files.
 
 Also runnable against any database, for tests whose imports run in other processes:
-    DATABASE_URL=... python -m articles.tests.robustness DIR [DIR ...]
+    DATABASE_URL=... python -m articles.tests.robustness state DIR [DIR ...]
 prints JSON {"state": ..., "problems": [...]}: the stored state without ids and times, and
 every article that is not whole or matches none of the files in DIRs with its identity.
+`import-pausing` and `edit-title` play an import and an editor racing for one article.
 """
 
 import json
 import sys
 from decimal import Decimal
 
-from articles.importer.parse import Parsed, read_and_parse
-from articles.importer.run import discover
-from articles.importer.write import RECORD_FIELDS, article_slug
+if __name__ == "__main__":  # run as a script: Django must be set up before the models load
+    import django
+
+    django.setup()
+
+from articles.importer.parse import Parsed, read_and_parse  # noqa: E402
+from articles.importer.run import discover  # noqa: E402
+from articles.importer.write import RECORD_FIELDS, article_slug  # noqa: E402
 
 # Generous: the tests' corpora are small; this only has to admit every file they write.
 MAX_BYTES = 64 * 1024 * 1024
@@ -153,12 +159,60 @@ def state():
     ))
 
 
-def main(argv):
-    import django
+def _wait_for(path, seconds):
+    import os
+    import time
 
-    django.setup()
-    sources = parse_sources(argv)
-    json.dump({"state": state(), "problems": problems_against(sources) + duplicates()}, sys.stdout)
+    deadline = time.monotonic() + seconds
+    while not os.path.exists(path) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return os.path.exists(path)
+
+
+def import_pausing(signals, paths):
+    """Import `paths`, pausing once between reading the stored articles and writing them:
+    touch SIGNALS/read, then wait (at most 3 s) for SIGNALS/edited."""
+    from articles.importer import import_paths
+    from articles.importer.write import Writer
+
+    real = Writer.existing
+
+    def existing(self, identities, **kwargs):
+        found = real(self, identities, **kwargs)
+        open(f"{signals}/read", "w").close()
+        # An editor blocked by the import's lock cannot answer: go on after a while.
+        _wait_for(f"{signals}/edited", 3)
+        return found
+
+    Writer.existing = existing
+    report = import_paths(paths, workers=1)
+    print(report.summary())
+
+
+def edit_title(signals, identity, title):
+    """Once SIGNALS/read exists, save a new title and lock it, as the admin does; touch SIGNALS/edited."""
+    from articles.models import Article
+
+    assert _wait_for(f"{signals}/read", 60), "the import never read the article"
+    article = Article.objects.get(identity_url=identity)
+    article.title = title
+    article.locked_fields = sorted({*article.locked_fields, "title"})
+    article.save(update_fields=["title", "locked_fields"])
+    open(f"{signals}/edited", "w").close()
+
+
+def main(argv):
+    """state DIR...  |  import-pausing SIGNALS DIR...  |  edit-title SIGNALS IDENTITY TITLE"""
+    command, *args = argv
+    if command == "state":
+        sources = parse_sources(args)
+        json.dump({"state": state(), "problems": problems_against(sources) + duplicates()}, sys.stdout)
+    elif command == "import-pausing":
+        import_pausing(args[0], args[1:])
+    elif command == "edit-title":
+        edit_title(*args)
+    else:
+        raise SystemExit(f"unknown command {command!r}")
 
 
 if __name__ == "__main__":
