@@ -96,8 +96,14 @@ class Writer:
 
     # -- writing --------------------------------------------------------------------------
 
-    def existing(self, identities):
-        return {a.identity_url: a for a in Article.objects.filter(identity_url__in=identities)}
+    def existing(self, identities, *, lock=False):
+        articles = Article.objects.filter(identity_url__in=identities)
+        if lock:
+            # Held until the batch commits: an editor's save between this read and the write
+            # waits, instead of being overwritten (PostgreSQL; SQLite's IMMEDIATE mode already
+            # serialises writers). In pk order, so two imports lock rows in the same order.
+            articles = articles.select_for_update().order_by("pk")
+        return {a.identity_url: a for a in articles}
 
     def write(self, parsed_items, report):
         """Write one batch (Parsed items with distinct identities) atomically; returns outcomes."""
@@ -117,7 +123,7 @@ class Writer:
         records = [item.record for item in parsed_items]
         self._ensure_providers(records)
         self._ensure_topics(records)
-        existing = self.existing([r.identity_url for r in records])
+        existing = self.existing([r.identity_url for r in records], lock=True)
 
         outcomes = []
         to_create, to_update, kept_total = [], [], 0
