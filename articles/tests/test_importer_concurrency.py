@@ -129,11 +129,11 @@ def inspect(url, *directories):
 # -- corpora -----------------------------------------------------------------------------
 
 
-def corpus(directory, identities, *, version, topic_case=str.title):
+def corpus(directory, identities, *, version, topic_case=str.title, reverse=False):
     """One file per identity: shared providers and topics, an image and a related link each."""
     for i in identities:
         write(
-            directory, f"{i:04d}.md",
+            directory, f"{9999 - i if reverse else i:04d}.md",
             front_matter(
                 webUrl=f"https://race.example/{i}", title=f"Story {i}, version {version}", heat=i % 97,
                 provider={"name": f"Paper {i % 40}", "domain": f"paper{i % 40}.example"},
@@ -159,11 +159,12 @@ def corpus(directory, identities, *, version, topic_case=str.title):
 def test_two_overlapping_imports_at_once_both_finish_without_duplicates(scratch, tmp_path, round_):
     """Both exit 0; one row per article, provider and topic; every article is one file's, whole."""
     url = scratch.clone()
-    # 450 files each (enough for worker processes); 300 identities in both corpora, half of
-    # them with different content; topics spelled "Topic 1" in one corpus and "topic 1" in the other.
-    first = corpus(tmp_path / "a", range(0, 450), version="a")
-    second = corpus(tmp_path / "b", [i for i in range(150, 600) if i % 2 == 0], version="a", topic_case=str.lower)
-    corpus(tmp_path / "b", [i for i in range(150, 600) if i % 2], version="b", topic_case=str.lower)
+    # 900 files each (worker processes, two batches); 600 identities in both corpora, half of
+    # them with different content. The second corpus runs in the opposite order and spells
+    # topics "topic 1" where the first says "Topic 1".
+    first = corpus(tmp_path / "a", range(0, 900), version="a")
+    second = corpus(tmp_path / "b", [i for i in range(300, 1200) if i % 2 == 0], version="a", topic_case=str.lower, reverse=True)
+    corpus(tmp_path / "b", [i for i in range(300, 1200) if i % 2], version="b", topic_case=str.lower, reverse=True)
 
     started = time.monotonic()
     processes = [start(import_command(directory), url) for directory in (first, second)]
@@ -175,7 +176,7 @@ def test_two_overlapping_imports_at_once_both_finish_without_duplicates(scratch,
 
     stored, problems = inspect(url, first, second)
     assert problems == []
-    assert len(stored["articles"]) == 600
+    assert len(stored["articles"]) == 1200
     assert len(stored["providers"]) == 40 + 30
     assert sorted(name.casefold() for name, _ in stored["topics"]) == sorted(
         [f"topic {i}" for i in range(60)] + ["everything"]
