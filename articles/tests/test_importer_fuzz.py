@@ -417,7 +417,7 @@ def test_mutated_sample_files_are_imported_whole_or_refused_by_name(tmp_path, ow
 
     counts, elapsed = check_import(directory, owned)
     FIGURES["mutation"].update(counts, import_seconds=round(elapsed, 2))
-    print(FIGURES["mutation"])
+    print(FIGURES["mutation"], "unchanged after a change:", FIGURES["unchanged_after_change"])
     assert counts["created"] + counts["updated"] + counts["skipped"] > MUTATED_FILES / 10
     assert counts["refused"] > MUTATED_FILES / 10
 
