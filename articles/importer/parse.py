@@ -15,7 +15,6 @@ import yaml
 from articles.domains import normalize_domain
 
 
-
 class YAML_LOADER(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
     """The safe loader, with values its constructors cannot build (`2020-02-30`, `!!int x`)
     reported as located YAML errors instead of ValueError/AttributeError tracebacks."""
