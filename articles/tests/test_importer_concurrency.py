@@ -145,14 +145,14 @@ def inspect(url, *directories):
 # -- corpora -----------------------------------------------------------------------------
 
 
-def corpus(directory, identities, *, version, topic_case=str.title, reverse=False):
+def corpus(directory, identities, *, version, topic_case=str.title, reverse=False, press="paper"):
     """One file per identity: shared providers and topics, an image and a related link each."""
     for i in identities:
         write(
             directory, f"{9999 - i if reverse else i:04d}.md",
             front_matter(
                 webUrl=f"https://race.example/{i}", title=f"Story {i}, version {version}", heat=i % 97,
-                provider={"name": f"Paper {i % 40}", "domain": f"paper{i % 40}.example"},
+                provider={"name": f"{press} {i % 40}", "domain": f"{press}{i % 40}.example"},
                 topics=[topic_case(f"topic {i % 60}"), topic_case(f"topic {(i * 7 + 1) % 60}"), "Everything"],
                 images=[
                     {"url": f"https://race.example/{i}-{version}-{n}.jpg", "width": i, "height": n}
@@ -160,7 +160,7 @@ def corpus(directory, identities, *, version, topic_case=str.title, reverse=Fals
                 ],
                 related=[
                     {"title": f"Elsewhere {i}.{n}", "webUrl": f"https://r{i % 30}.example/{i}/{n}",
-                     "provider": {"name": f"R {i % 30}", "domain": f"r{i % 30}.example"}}
+                     "provider": {"name": f"R {i % 30}", "domain": f"{press}-r{i % 30}.example"}}
                     for n in range(1 + i % 2)
                 ],
             ),
@@ -171,16 +171,20 @@ def corpus(directory, identities, *, version, topic_case=str.title, reverse=Fals
 # -- two imports at once ------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("round_", range(2))
-def test_two_overlapping_imports_at_once_both_finish_without_duplicates(scratch, tmp_path, round_):
+@pytest.mark.parametrize("presses", [("paper", "paper"), ("paper", "paper"), ("paper", "press")], ids=[
+    "same publishers", "same publishers again", "other publishers",
+])
+def test_two_overlapping_imports_at_once_both_finish_without_duplicates(scratch, tmp_path, presses):
     """Both exit 0; one row per article, provider and topic; every article is one file's, whole."""
     url = scratch.clone()
     # 900 files each (worker processes, two batches); 600 identities in both corpora, half of
     # them with different content. The second corpus runs in the opposite order and spells
-    # topics "topic 1" where the first says "Topic 1".
-    first = corpus(tmp_path / "a", range(0, 900), version="a")
-    second = corpus(tmp_path / "b", [i for i in range(300, 1200) if i % 2 == 0], version="a", topic_case=str.lower, reverse=True)
-    corpus(tmp_path / "b", [i for i in range(300, 1200) if i % 2], version="b", topic_case=str.lower, reverse=True)
+    # topics "topic 1" where the first says "Topic 1"; in one round its publishers differ, so
+    # neither import waits on the other's new providers before creating topics.
+    first = corpus(tmp_path / "a", range(0, 900), version="a", press=presses[0])
+    options = {"topic_case": str.lower, "reverse": True, "press": presses[1]}
+    second = corpus(tmp_path / "b", [i for i in range(300, 1200) if i % 2 == 0], version="a", **options)
+    corpus(tmp_path / "b", [i for i in range(300, 1200) if i % 2], version="b", **options)
 
     started = time.monotonic()
     processes = [start(import_command(directory), url) for directory in (first, second)]
@@ -193,11 +197,11 @@ def test_two_overlapping_imports_at_once_both_finish_without_duplicates(scratch,
     stored, problems = inspect(url, first, second)
     assert problems == []
     assert len(stored["articles"]) == 1200
-    assert len(stored["providers"]) == 40 + 30
+    assert len(stored["providers"]) == (40 + 30) * len(set(presses))
     assert sorted(name.casefold() for name, _ in stored["topics"]) == sorted(
         [f"topic {i}" for i in range(60)] + ["everything"]
     )
-    FIGURES[f"concurrent round {round_}"] = {
+    FIGURES[f"concurrent, {presses}"] = {
         "seconds": round(elapsed, 1), "summaries": [out.strip().splitlines()[-1] for _, out, _ in results],
     }
     print(FIGURES)
