@@ -8,7 +8,7 @@ so that they match the file exactly.
 
 import itertools
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 from taggit.models import Tag
@@ -30,6 +30,11 @@ LOCK_GROUPS = {
 }
 
 
+def _is_deadlock(exc):
+    # deadlock_detected, serialization_failure: PostgreSQL's "run the transaction again".
+    return getattr(exc.__cause__, "sqlstate", None) in ("40P01", "40001")
+
+
 def article_slug(title):
     return slugify(title or "", allow_unicode=True)[:80].strip("-") or "article"
 
@@ -38,6 +43,9 @@ class Writer:
     def __init__(self, *, run_order=None):
         # Paths of this run in processing order: a file loses to a later file of the same run.
         self.run_order = run_order or {}
+        self._load_known()
+
+    def _load_known(self):
         self.provider_ids = dict(Provider.objects.values_list("domain", "id"))
         self.tag_ids = {name.casefold(): pk for name, pk in Tag.objects.values_list("name", "id")}
 
@@ -111,11 +119,13 @@ class Writer:
             try:
                 with transaction.atomic():
                     return self._write(parsed_items, report)
-            except IntegrityError:
-                # A concurrent import created one of these rows; re-read and try again.
-                self.provider_ids = dict(Provider.objects.values_list("domain", "id"))
-                if attempt == 2:
+            except (IntegrityError, OperationalError) as exc:
+                # A concurrent import created one of these rows, or PostgreSQL ended a deadlock
+                # with it by aborting this batch: try again. The rollback also undid providers and
+                # topics this attempt created, so the caches are re-read too.
+                if attempt == 2 or not (isinstance(exc, IntegrityError) or _is_deadlock(exc)):
                     raise
+                self._load_known()
         return None
 
     def _write(self, parsed_items, report):
