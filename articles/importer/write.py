@@ -8,7 +8,7 @@ so that they match the file exactly.
 
 import itertools
 
-from django.db import IntegrityError, OperationalError, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 from taggit.models import Tag
@@ -22,6 +22,8 @@ RECORD_FIELDS = (
     "featured_content", "secured", "body", "provider_source", "extra", "source_keys",
 )
 PROVENANCE_FIELDS = ("source_path", "content_hash", "last_imported_at", "slug")
+# Any fixed number: the PostgreSQL advisory lock that topic creation takes.
+TOPIC_CREATION_LOCK = 7_236_000_001
 # Editor-lockable names that stand for more than one column.
 LOCK_GROUPS = {
     "provider": ("provider", "provider_source"),
@@ -33,6 +35,14 @@ LOCK_GROUPS = {
 def _is_deadlock(exc):
     # deadlock_detected, serialization_failure: PostgreSQL's "run the transaction again".
     return getattr(exc.__cause__, "sqlstate", None) in ("40P01", "40001")
+
+
+def _lock_topic_creation():
+    """Until this transaction ends, only it may create topics (PostgreSQL; SQLite's IMMEDIATE
+    transactions already let one writer in at a time)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [TOPIC_CREATION_LOCK])
 
 
 def article_slug(title):
@@ -87,12 +97,19 @@ class Writer:
                     return found
 
     def _ensure_topics(self, records):
+        creating = False
         for record in records:
             for label in record.topics:
                 key = label.strip().casefold()
                 if key in self.tag_ids:
                     continue
                 existing = Tag.objects.filter(name__iexact=label.strip()).values_list("id", flat=True).first()
+                if existing is None and not creating:
+                    # Another import may be creating "ai" while this one creates "AI", each unseen
+                    # by the other until it commits: the lock makes the later one wait, then look again.
+                    _lock_topic_creation()
+                    creating = True
+                    existing = Tag.objects.filter(name__iexact=label.strip()).values_list("id", flat=True).first()
                 if existing is None:
                     try:
                         with transaction.atomic():
