@@ -14,7 +14,21 @@ import yaml
 
 from articles.domains import normalize_domain
 
-YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+class YAML_LOADER(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+    """The safe loader, with values its constructors cannot build (`2020-02-30`, `!!int x`)
+    reported as located YAML errors instead of ValueError/AttributeError tracebacks."""
+
+    def construct_object(self, node, deep=False):
+        try:
+            return super().construct_object(node, deep=deep)
+        except (ValueError, TypeError, AttributeError, OverflowError) as exc:
+            kind = node.tag.rsplit(":", 1)[-1]
+            value = f"{_clip(node.value)!r} " if isinstance(node.value, str) else ""
+            raise yaml.constructor.ConstructorError(
+                None, None, f"{value}is not a valid {kind} ({exc})", node.start_mark
+            ) from None
+
 
 # Bounds that keep a hostile file from costing more than a normal one.
 MAX_DEPTH = 32
@@ -167,6 +181,8 @@ def load_yaml(front):
     if "\x00" in front:
         raise FileRefused(["front matter: contains a NUL character"])
     try:
+        if len(front) > MAX_NODES:  # shorter text cannot hold that many values: each takes 2+ characters
+            _check_size(front)
         mapping = yaml.load(front, Loader=YAML_LOADER)
     except yaml.constructor.ConstructorError as exc:
         raise FileRefused([f"front matter: {_yaml_problem(exc)}"]) from None
@@ -178,6 +194,18 @@ def load_yaml(front):
         raise FileRefused([f"front matter: must be a mapping of keys to values, not {_kind(mapping)}"])
     _check_structure(mapping)
     return mapping
+
+
+def _check_size(front):
+    """Refuse too many values before building them: 500,000 of them fit in 1 MB and take seconds
+    and hundreds of MB to compose, while counting parser events stops after a fraction of a second."""
+    events = 0
+    for event in yaml.parse(front, Loader=YAML_LOADER):
+        if isinstance(event, (yaml.ScalarEvent, yaml.AliasEvent, yaml.CollectionStartEvent)):
+            events += 1
+            # A mapping of n values has n keys too: 2 × the cap is past it whatever the shape.
+            if events > 2 * MAX_NODES:
+                raise FileRefused([f"front matter: more than {MAX_NODES:,} values"])
 
 
 def _yaml_problem(exc):
@@ -269,7 +297,10 @@ class _Checker:
         value = self.text(data, key, label=label, max_length=MAX_URL)
         if value is None:
             return None
-        parts = urlsplit(value.strip()) if value.strip() == value else None
+        try:
+            parts = urlsplit(value) if value.strip() == value else None
+        except ValueError:  # e.g. an unclosed IPv6 bracket: "http://[::1"
+            parts = None
         if parts is None or parts.scheme.lower() not in ("http", "https") or not parts.hostname:
             self.fail(label, f"{_clip(value)!r} is not an http(s) URL")
             return None
@@ -322,6 +353,12 @@ class _Checker:
             return None, None
         if value.tzinfo is None or value.utcoffset() is None:
             return value.replace(tzinfo=dt.timezone.utc), None
+        try:
+            # Stored in UTC: 0001-01-01T00:00:00+05:00 would fall before year 1 and break every read.
+            value.astimezone(dt.timezone.utc)
+        except OverflowError:
+            self.fail(label, f"{value.isoformat()} is outside the years 1 to 9999 in UTC")
+            return None, None
         return value, int(value.utcoffset().total_seconds() // 60)
 
     def mapping(self, data, key, *, label=None):
@@ -385,6 +422,9 @@ def validate(data, body=""):
     images = [_image(check, item, f"images[{i}]") for i, item in enumerate(check.items(data, "images"))]
     related = [_related(check, item, f"related[{i}]") for i, item in enumerate(check.items(data, "related"))]
 
+    if provider is None and not check.problems:
+        # e.g. webUrl 'http://./' with no provider mapping: nothing names the publisher.
+        check.fail("provider.domain", "missing, and the article's URL has no host name to use instead")
     if check.problems:
         raise FileRefused(check.problems)
 

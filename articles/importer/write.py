@@ -6,7 +6,9 @@ the whole run; children (images, related links, topic links) are replaced wholes
 so that they match the file exactly.
 """
 
-from django.db import IntegrityError, connection, models, transaction
+import itertools
+
+from django.db import IntegrityError, OperationalError, connection, models, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 from taggit.models import Tag
@@ -20,12 +22,27 @@ RECORD_FIELDS = (
     "featured_content", "secured", "body", "provider_source", "extra", "source_keys",
 )
 PROVENANCE_FIELDS = ("source_path", "content_hash", "last_imported_at", "slug")
+# Any fixed number: the PostgreSQL advisory lock that topic creation takes.
+TOPIC_CREATION_LOCK = 7_236_000_001
 # Editor-lockable names that stand for more than one column.
 LOCK_GROUPS = {
     "provider": ("provider", "provider_source"),
     "published_at": ("published_at", "published_at_offset"),
     "title": ("title", "slug"),
 }
+
+
+def _is_deadlock(exc):
+    # deadlock_detected, serialization_failure: PostgreSQL's "run the transaction again".
+    return getattr(exc.__cause__, "sqlstate", None) in ("40P01", "40001")
+
+
+def _lock_topic_creation():
+    """Until this transaction ends, only it may create topics (PostgreSQL; SQLite's IMMEDIATE
+    transactions already let one writer in at a time)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [TOPIC_CREATION_LOCK])
 
 
 def article_slug(title):
@@ -36,6 +53,9 @@ class Writer:
     def __init__(self, *, run_order=None):
         # Paths of this run in processing order: a file loses to a later file of the same run.
         self.run_order = run_order or {}
+        self._load_known()
+
+    def _load_known(self):
         self.provider_ids = dict(Provider.objects.values_list("domain", "id"))
         self.tag_ids = {name.casefold(): pk for name, pk in Tag.objects.values_list("name", "id")}
 
@@ -57,14 +77,39 @@ class Writer:
             ignore_conflicts=True,  # another import may have created it a moment ago
         )
         self.provider_ids.update(Provider.objects.filter(domain__in=wanted).values_list("domain", "id"))
+        for domain, provider in wanted.items():
+            if domain not in self.provider_ids:  # its slug belongs to another domain: news.example, newsexample
+                self.provider_ids[domain] = self._create_provider_with_free_slug(provider)
+
+    @staticmethod
+    def _create_provider_with_free_slug(provider):
+        base = slugify(provider.domain)[:240] or "provider"
+        for n in itertools.count(2):
+            try:
+                with transaction.atomic():
+                    return Provider.objects.create(
+                        name=provider.name, domain=provider.domain, slug=f"{base}-{n}", logos=provider.logos
+                    ).id
+            except IntegrityError:
+                # Either that slug is taken too, or a concurrent import just created this domain.
+                found = Provider.objects.filter(domain=provider.domain).values_list("id", flat=True).first()
+                if found is not None:
+                    return found
 
     def _ensure_topics(self, records):
+        creating = False
         for record in records:
             for label in record.topics:
                 key = label.strip().casefold()
                 if key in self.tag_ids:
                     continue
                 existing = Tag.objects.filter(name__iexact=label.strip()).values_list("id", flat=True).first()
+                if existing is None and not creating:
+                    # Another import may be creating "ai" while this one creates "AI", each unseen
+                    # by the other until it commits: the lock makes the later one wait, then look again.
+                    _lock_topic_creation()
+                    creating = True
+                    existing = Tag.objects.filter(name__iexact=label.strip()).values_list("id", flat=True).first()
                 if existing is None:
                     # A topic editors renamed or merged away: follow its redirect, don't recreate it.
                     existing = (
@@ -82,8 +127,14 @@ class Writer:
 
     # -- writing --------------------------------------------------------------------------
 
-    def existing(self, identities):
-        return {a.identity_url: a for a in Article.objects.filter(identity_url__in=identities)}
+    def existing(self, identities, *, lock=False):
+        articles = Article.objects.filter(identity_url__in=identities)
+        if lock:
+            # Held until the batch commits: an editor's save between this read and the write
+            # waits, instead of being overwritten (PostgreSQL; SQLite's IMMEDIATE mode already
+            # serialises writers). In pk order, so two imports lock rows in the same order.
+            articles = articles.select_for_update().order_by("pk")
+        return {a.identity_url: a for a in articles}
 
     def write(self, parsed_items, report):
         """Write one batch (Parsed items with distinct identities) atomically; returns outcomes."""
@@ -91,11 +142,13 @@ class Writer:
             try:
                 with transaction.atomic():
                     return self._write(parsed_items, report)
-            except IntegrityError:
-                # A concurrent import created one of these rows; re-read and try again.
-                self.provider_ids = dict(Provider.objects.values_list("domain", "id"))
-                if attempt == 2:
+            except (IntegrityError, OperationalError) as exc:
+                # A concurrent import created one of these rows, or PostgreSQL ended a deadlock
+                # with it by aborting this batch: try again. The rollback also undid providers and
+                # topics this attempt created, so the caches are re-read too.
+                if attempt == 2 or not (isinstance(exc, IntegrityError) or _is_deadlock(exc)):
                     raise
+                self._load_known()
         return None
 
     def _write(self, parsed_items, report):
@@ -103,7 +156,7 @@ class Writer:
         records = [item.record for item in parsed_items]
         self._ensure_providers(records)
         self._ensure_topics(records)
-        existing = self.existing([r.identity_url for r in records])
+        existing = self.existing([r.identity_url for r in records], lock=True)
 
         outcomes = []
         to_create, to_update, kept_total = [], [], 0
