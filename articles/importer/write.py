@@ -8,7 +8,7 @@ so that they match the file exactly.
 
 import itertools
 
-from django.db import IntegrityError, OperationalError, connection, models, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, OperationalError, connection, connections, models, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 from taggit.models import Tag
@@ -294,16 +294,35 @@ class Table:
             ", ".join(["%s"] * len(self.fields)),
         )
 
-    def _value(self, attname, row):
-        value = row[attname] if attname in row else self.defaults[attname]()
-        field = self.prepared.get(attname)
-        return value if field is None else field.get_db_prep_save(value, connection)
+    def _converters(self, conn):
+        """attname -> function preparing a value for `conn` (None: passed as it is)."""
+        ops, converters = conn.ops, {}
+        for attname, field in self.prepared.items():
+            if isinstance(field, models.JSONField):
+                # NULL stays SQL NULL, as JSONField.get_db_prep_save does.
+                converters[attname] = lambda v, enc=field.encoder: None if v is None else ops.adapt_json_value(v, enc)
+            else:
+                converters[attname] = ops.adapt_datetimefield_value
+        return converters
+
+    def _params(self, rows, attnames):
+        conn = connections[DEFAULT_DB_ALIAS]  # the real wrapper: the proxy is slow per value
+        converters = self._converters(conn)
+        plan = [(a, converters.get(a), self.defaults[a]) for a in attnames]
+        return [
+            [
+                (value if convert is None else convert(value))
+                for attname, convert, default in plan
+                for value in (row[attname] if attname in row else default(),)
+            ]
+            for row in rows
+        ]
 
     def row_of(self, obj):
         return {attname: getattr(obj, attname) for attname in self.attnames}
 
     def insert(self, rows):
-        params = [[self._value(a, row) for a in self.attnames] for row in rows]
+        params = self._params(rows, self.attnames)
         if params:
             with connection.cursor() as cursor:
                 cursor.executemany(self._sql_insert(), params)
@@ -319,7 +338,8 @@ class Table:
             ", ".join(f"{quote(f.column)} = %s" for f in columns),
             quote(self.model._meta.pk.column),
         )
-        params = [[self._value(f.attname, {f.attname: getattr(obj, f.attname)}) for f in columns] + [obj.pk] for obj in objs]
+        attnames = [f.attname for f in columns]
+        params = [values + [obj.pk] for values, obj in zip(self._params(map(self.row_of, objs), attnames), objs)]
         with connection.cursor() as cursor:
             cursor.executemany(sql, params)
 
