@@ -521,7 +521,10 @@ def test_unpublished_and_future_articles_appear_nowhere(client):
                           published_at=timezone.now() + timedelta(days=1), web_url="https://shared.example/future")
     make_related(visible, web_url=draft.web_url, title="Related title only")
     make_related(visible, web_url=future.web_url, title="Related title too")
-    for url in public_urls(visible, "shared", "shared.example"):
+    sitemaps = ["/sitemap.xml", "/robots.txt"] + [
+        reverse("sitemap-section", kwargs={"section": section}) for section in ("articles", "topics", "providers")
+    ]
+    for url in public_urls(visible, "shared", "shared.example") + sitemaps:
         response = client.get(url)
         assert response.status_code == 200, url
         page = text(response)
