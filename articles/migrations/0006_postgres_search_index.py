@@ -9,8 +9,10 @@ topic-link, tag and provider tables keep it current whoever writes. SQLite skips
 from django.db import migrations
 
 CREATE = [
+    # No foreign key: Django's flush TRUNCATEs articles_article without CASCADE, which a
+    # referencing table would block. The delete and truncate triggers below keep it clean instead.
     """CREATE TABLE articles_searchdoc (
-        article_id bigint PRIMARY KEY REFERENCES articles_article(id) ON DELETE CASCADE,
+        article_id bigint PRIMARY KEY,
         document tsvector NOT NULL
     )""",
     "CREATE INDEX articles_searchdoc_document ON articles_searchdoc USING gin (document)",
@@ -29,6 +31,10 @@ CREATE = [
     $$""",
     """CREATE FUNCTION articles_searchdoc_article_trigger() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN PERFORM articles_searchdoc_refresh(NEW.id); RETURN NULL; END $$""",
+    """CREATE FUNCTION articles_searchdoc_delete_trigger() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN DELETE FROM articles_searchdoc WHERE article_id = OLD.id; RETURN NULL; END $$""",
+    """CREATE FUNCTION articles_searchdoc_truncate_trigger() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN TRUNCATE articles_searchdoc; RETURN NULL; END $$""",
     """CREATE FUNCTION articles_searchdoc_topic_trigger() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN
             IF TG_OP IN ('DELETE', 'UPDATE') THEN PERFORM articles_searchdoc_refresh(OLD.content_object_id); END IF;
@@ -48,6 +54,10 @@ CREATE = [
         END $$""",
     """CREATE TRIGGER articles_searchdoc_article AFTER INSERT OR UPDATE OF title, excerpt, provider_id
         ON articles_article FOR EACH ROW EXECUTE FUNCTION articles_searchdoc_article_trigger()""",
+    """CREATE TRIGGER articles_searchdoc_article_delete AFTER DELETE
+        ON articles_article FOR EACH ROW EXECUTE FUNCTION articles_searchdoc_delete_trigger()""",
+    """CREATE TRIGGER articles_searchdoc_article_truncate AFTER TRUNCATE
+        ON articles_article FOR EACH STATEMENT EXECUTE FUNCTION articles_searchdoc_truncate_trigger()""",
     """CREATE TRIGGER articles_searchdoc_topic AFTER INSERT OR DELETE OR UPDATE OF tag_id, content_object_id
         ON articles_articletopic FOR EACH ROW EXECUTE FUNCTION articles_searchdoc_topic_trigger()""",
     """CREATE TRIGGER articles_searchdoc_tag AFTER UPDATE OF name
@@ -58,10 +68,14 @@ CREATE = [
 ]
 DROP = [
     "DROP TRIGGER IF EXISTS articles_searchdoc_article ON articles_article",
+    "DROP TRIGGER IF EXISTS articles_searchdoc_article_delete ON articles_article",
+    "DROP TRIGGER IF EXISTS articles_searchdoc_article_truncate ON articles_article",
     "DROP TRIGGER IF EXISTS articles_searchdoc_topic ON articles_articletopic",
     "DROP TRIGGER IF EXISTS articles_searchdoc_tag ON taggit_tag",
     "DROP TRIGGER IF EXISTS articles_searchdoc_provider ON articles_provider",
     "DROP FUNCTION IF EXISTS articles_searchdoc_article_trigger()",
+    "DROP FUNCTION IF EXISTS articles_searchdoc_delete_trigger()",
+    "DROP FUNCTION IF EXISTS articles_searchdoc_truncate_trigger()",
     "DROP FUNCTION IF EXISTS articles_searchdoc_topic_trigger()",
     "DROP FUNCTION IF EXISTS articles_searchdoc_tag_trigger()",
     "DROP FUNCTION IF EXISTS articles_searchdoc_provider_trigger()",
