@@ -150,7 +150,9 @@ def test_postgresql_search_document_goes_with_its_article():
     assert documents(doomed_id) == 0 and titles("doomed") == []
     assert documents() == Article.objects.count() > 0
     # What Django's flush does after a transactional test (PostgreSQL refused it under a foreign key).
-    tables = ", ".join(connection.ops.quote_name(t) for t in connection.introspection.django_table_names(only_existing=True))
+    tables = ", ".join(
+        connection.ops.quote_name(t) for t in connection.introspection.django_table_names(only_existing=True)
+    )
     with connection.cursor() as cursor:
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # run this test transaction's deferred checks first
         cursor.execute(f"TRUNCATE {tables}")
