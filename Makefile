@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 DEV_ENV := DJANGO_DEBUG=1
 
-.PHONY: install run test migrate import serve bench clean
+.PHONY: install run test migrate import serve bench load clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,11 @@ test: install
 ## Run every benchmark of issue 5 and print the table (BENCH_ARGS="--quick" or "--sizes 10000").
 bench: install
 	$(PY) bench/run.py $(BENCH_ARGS)
+
+## Load test (minutes, not in `make test`): gunicorn + production settings on a scratch PostgreSQL
+## database and Redis db 5, 50 clients for 60 s while 10,000 files import (LOAD_ARGS="--duration 120").
+load: install
+	$(PY) bench/load_test.py $(LOAD_ARGS)
 
 clean:
 	rm -rf $(VENV) db.sqlite3 var staticfiles test-artifacts bench/out

@@ -129,3 +129,31 @@ def test_sqlite_search_uses_the_fts5_index():
         cursor.execute("EXPLAIN QUERY PLAN " + sql, params)
         plan = "\n".join(str(row[-1]) for row in cursor.fetchall())
     assert "VIRTUAL TABLE INDEX" in plan and "articles_search" in plan, plan
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's search documents")
+def test_postgresql_search_document_goes_with_its_article():
+    """A deleted article leaves no search document behind, and emptying the articles empties them all."""
+    doomed = make_article("Doomed fusion story")
+    assert titles("doomed") == ["Doomed fusion story"]
+
+    def documents(article_id=None):
+        with connection.cursor() as cursor:
+            if article_id is None:
+                cursor.execute("SELECT count(*) FROM articles_searchdoc")
+            else:
+                cursor.execute("SELECT count(*) FROM articles_searchdoc WHERE article_id = %s", [article_id])
+            return cursor.fetchone()[0]
+
+    doomed_id = doomed.pk
+    doomed.delete()
+    assert documents(doomed_id) == 0 and titles("doomed") == []
+    assert documents() == Article.objects.count() > 0
+    # What Django's flush does after a transactional test (PostgreSQL refused it under a foreign key).
+    tables = ", ".join(
+        connection.ops.quote_name(t) for t in connection.introspection.django_table_names(only_existing=True)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # run this test transaction's deferred checks first
+        cursor.execute(f"TRUNCATE {tables}")
+    assert documents() == 0
