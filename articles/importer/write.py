@@ -24,6 +24,8 @@ RECORD_FIELDS = (
 PROVENANCE_FIELDS = ("source_path", "content_hash", "last_imported_at", "slug")
 # Any fixed number: the PostgreSQL advisory lock that topic creation takes.
 TOPIC_CREATION_LOCK = 7_236_000_001
+# ...and the one each batch's transaction takes before it reads what exists (PostgreSQL).
+BATCH_WRITE_LOCK = 7_236_000_002
 # Editor-lockable names that stand for more than one column.
 LOCK_GROUPS = {
     "provider": ("provider", "provider_source"),
@@ -152,6 +154,12 @@ class Writer:
         return None
 
     def _write(self, parsed_items, report):
+        if connection.vendor == "postgresql":
+            # One import batch writes at a time, as SQLite's IMMEDIATE transactions already
+            # ensure: a concurrent import's rows are committed and seen before this batch decides
+            # what to insert, instead of colliding on the unique identity and retrying.
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [BATCH_WRITE_LOCK])
         now = timezone.now()
         records = [item.record for item in parsed_items]
         self._ensure_providers(records)
