@@ -19,6 +19,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsroom.settings")
+# Time the views, not the page cache (every request after the first would be a hit), and
+# answer the test client's plain-http requests instead of redirecting them to https.
+os.environ.setdefault("NEWSROOM_PAGE_CACHE_SECONDS", "0")
+os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "0")
 
 import django  # noqa: E402
 
