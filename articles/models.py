@@ -59,10 +59,16 @@ class Provider(models.Model):
         return reverse("articles:provider-detail", kwargs={"domain": self.domain})
 
 
+def published_q(prefix=""):
+    """What readers may see: published flag set, publish time come. `prefix` names the same two
+    columns copied onto another table (ArticleTopic's `article_…` columns)."""
+    return Q(**{f"{prefix}is_published": True, f"{prefix}published_at__lte": timezone.now()})
+
+
 class ArticleQuerySet(models.QuerySet):
     def published(self):
         """What readers may see: the one definition, used by every public page."""
-        return self.filter(is_published=True, published_at__lte=timezone.now())
+        return self.filter(published_q())
 
     def for_topic(self, slug):
         return self.filter(topic_links__tag__slug=slug).distinct()
@@ -229,6 +235,33 @@ class Article(models.Model):
         return self.published_at.astimezone(dt_timezone(timedelta(minutes=self.published_at_offset)))
 
 
+class ArticleTopicQuerySet(models.QuerySet):
+    """Topic pages read the article columns copied onto each link, so one index serves a page."""
+
+    def public(self):
+        """Links to articles readers may see: `Article.objects.published()`, on the copied columns."""
+        return self.filter(published_q("article_"))
+
+    def public_for_topic(self, tag):
+        return self.public().filter(tag=tag)
+
+    # The same orders as ArticleQuerySet's, pinned links first (topic pages put them on top).
+    # Heat and quality are copied with -1 for "none", so plain DESC puts them last on every engine.
+    def latest(self):
+        return self.order_by("-pinned", "-article_published_at", "-content_object_id")
+
+    def trending(self):
+        return self.order_by("-pinned", "-article_heat", "-article_published_at", "-content_object_id")
+
+    def best(self):
+        return self.order_by("-pinned", "-article_quality", "-article_published_at", "-content_object_id")
+
+
+# Links to published articles: topic pages read only these, and the partial indexes below
+# match Django's `WHERE "article_is_published"` on SQLite (a plain boolean column would not).
+PUBLIC_LINK = Q(article_is_published=True)
+
+
 class ArticleTopic(TaggedItemBase):
     """An article's topic, keeping the position and spelling its file used."""
 
@@ -237,6 +270,19 @@ class ArticleTopic(TaggedItemBase):
     label = models.CharField(max_length=100, blank=True, default="",
                              help_text="The topic as the source spelled it, e.g. “ai” for the topic AI.")
     pinned = models.BooleanField(default=False, help_text="Pinned articles come first on the topic page.")
+
+    # Copies of the article's columns that a topic page filters and sorts by, kept by database
+    # triggers (migration 0007) whoever writes: importer, admin, queryset.update(), a shell.
+    # Nullable with no default: raw INSERTs of every field write NULL and the trigger fills them
+    # (and SQLite adds such columns in place instead of rebuilding a table other triggers name).
+    article_is_published = models.BooleanField(null=True, editable=False)
+    article_published_at = models.DateTimeField(null=True, editable=False)
+    article_heat = models.IntegerField(null=True, editable=False, help_text="The article's heat; -1 when it has none.")
+    article_quality = models.IntegerField(null=True, editable=False,
+                                          help_text="The article's quality; -1 when it has none.")
+    article_provider_id = models.BigIntegerField(null=True, editable=False)
+
+    objects = ArticleTopicQuerySet.as_manager()
 
     class Meta:
         verbose_name = "article topic"
@@ -247,6 +293,16 @@ class ArticleTopic(TaggedItemBase):
         ]
         indexes = [
             models.Index(fields=["tag", "content_object"], name="articletopic_tag_article"),
+            # One per topic-page order (and the outlet filter): the page, its count and its
+            # offset are read from the index alone, whatever the topic's size or the page's depth.
+            models.Index(fields=["tag", "-pinned", "-article_published_at", "-content_object"],
+                         condition=PUBLIC_LINK, name="topic_public_latest"),
+            models.Index(fields=["tag", "-pinned", "-article_heat", "-article_published_at", "-content_object"],
+                         condition=PUBLIC_LINK, name="topic_public_heat"),
+            models.Index(fields=["tag", "-pinned", "-article_quality", "-article_published_at", "-content_object"],
+                         condition=PUBLIC_LINK, name="topic_public_quality"),
+            models.Index(fields=["tag", "article_provider_id", "-pinned", "-article_published_at", "-content_object"],
+                         condition=PUBLIC_LINK, name="topic_public_provider"),
         ]
 
     def __str__(self):
