@@ -96,9 +96,7 @@ class TopicFeed(ArticleFeed):
 
     def get_object(self, request, slug):
         # A topic only draft articles carry is not public yet: same answer as an unknown slug.
-        has_published = Exists(
-            ArticleTopic.objects.filter(tag=OuterRef("pk"), content_object__in=Article.objects.published())
-        )
+        has_published = Exists(ArticleTopic.objects.public().filter(tag=OuterRef("pk")))
         return get_object_or_404(Tag.objects.filter(has_published), slug=slug)
 
     def title(self, obj):
@@ -111,7 +109,10 @@ class TopicFeed(ArticleFeed):
         return reverse("articles:topic-detail", kwargs={"slug": obj.slug})
 
     def items(self, obj):
-        return Article.objects.published().for_topic(obj.slug).latest().with_cards()[:FEED_LENGTH]
+        # The topic's newest links from its index, then only those articles (published() again,
+        # so what the feed shows never rests on the copied columns alone).
+        newest = ArticleTopic.objects.public_for_topic(obj).newest().values("content_object_id")[:FEED_LENGTH]
+        return Article.objects.published().filter(pk__in=newest).latest().with_cards()
 
 
 class TopicAtomFeed(TopicFeed):

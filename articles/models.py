@@ -59,6 +59,10 @@ class Provider(models.Model):
         return reverse("articles:provider-detail", kwargs={"domain": self.domain})
 
 
+# Long columns no list, card or feed shows: left out of list queries (a sort carries every column).
+CARD_DEFERRED = ("body", "featured_content", "secured", "extra", "source_keys", "provider_source", "locked_fields")
+
+
 def published_q(prefix=""):
     """What readers may see: published flag set, publish time come. `prefix` names the same two
     columns copied onto another table (ArticleTopic's `article_…` columns)."""
@@ -77,7 +81,9 @@ class ArticleQuerySet(models.QuerySet):
         return self.filter(provider__domain=normalize_domain(domain))
 
     def latest(self):
-        return self.order_by(F("published_at").desc(nulls_last=True), "-id")
+        # On published articles (which always have a time) no NULLS LAST is needed, and
+        # without it the date indexes serve the order.
+        return self.order_by("-published_at", "-id")
 
     def trending(self):
         return self.order_by(F("heat").desc(nulls_last=True), "-published_at", "-id")
@@ -91,15 +97,9 @@ class ArticleQuerySet(models.QuerySet):
 
         return search_articles(self, q)
 
-    def one_per_story(self, topic=None):
-        """Leave out articles that repeat a story another article here covers (see coverage.py)."""
-        from .coverage import one_per_story
-
-        return one_per_story(self, topic)
-
     def with_cards(self):
-        """What a list of article cards needs, fetched up front."""
-        return self.select_related("provider").prefetch_related(
+        """What a list of article cards needs, fetched up front (and not the long columns no card shows)."""
+        return self.select_related("provider").defer(*CARD_DEFERRED).prefetch_related(
             models.Prefetch("images", queryset=Image.objects.order_by("position")),
             models.Prefetch(
                 "topic_links",
@@ -245,6 +245,26 @@ class ArticleTopicQuerySet(models.QuerySet):
     def public_for_topic(self, tag):
         return self.public().filter(tag=tag)
 
+    def from_provider(self, domain):
+        return self.filter(
+            article_provider_id__in=Provider.objects.filter(domain=normalize_domain(domain)).values("pk")
+        )
+
+    def outlets(self, limit=30):
+        """The providers of these links, most links first: [{provider__domain, provider__name, articles}].
+
+        Counted per provider id along the (tag, provider) index, then only the leaders are named.
+        """
+        counts = dict(self.order_by().values_list("article_provider_id").annotate(n=models.Count("id")))
+        cutoff = sorted(counts.values(), reverse=True)[limit - 1] if len(counts) >= limit else 0
+        named = Provider.objects.filter(pk__in=[pk for pk, n in counts.items() if n >= cutoff]).only("name", "domain")
+        rows = sorted(named, key=lambda p: (-counts[p.pk], p.name))[:limit]
+        return [{"provider__domain": p.domain, "provider__name": p.name, "articles": counts[p.pk]} for p in rows]
+
+    def newest(self):
+        """Newest first, pins or not (feeds, "related topics")."""
+        return self.order_by("-article_published_at", "-content_object_id")
+
     # The same orders as ArticleQuerySet's, pinned links first (topic pages put them on top).
     # Heat and quality are copied with -1 for "none", so plain DESC puts them last on every engine.
     def latest(self):
@@ -297,6 +317,8 @@ class ArticleTopic(TaggedItemBase):
             # offset are read from the index alone, whatever the topic's size or the page's depth.
             models.Index(fields=["tag", "-pinned", "-article_published_at", "-content_object"],
                          condition=PUBLIC_LINK, name="topic_public_latest"),
+            models.Index(fields=["tag", "-article_published_at", "-content_object"],
+                         condition=PUBLIC_LINK, name="topic_public_date"),
             models.Index(fields=["tag", "-pinned", "-article_heat", "-article_published_at", "-content_object"],
                          condition=PUBLIC_LINK, name="topic_public_heat"),
             models.Index(fields=["tag", "-pinned", "-article_quality", "-article_published_at", "-content_object"],
