@@ -211,6 +211,9 @@ class Article(models.Model):
             models.Index(fields=["is_published", "-published_at"], name="article_pub_date"),
             models.Index(fields=["is_published", "-heat"], name="article_pub_heat"),
             models.Index(fields=["provider", "is_published", "-published_at"], name="article_provider_date"),
+            # The provider page's newest-first list, for SQLite as article_public_date below.
+            models.Index(fields=["provider", "-published_at", "-id"], condition=Q(is_published=True),
+                         name="article_provider_public_date"),
             # Newest published first, for SQLite: Django writes `WHERE "is_published"` (not `= 1`),
             # which cannot use article_pub_date there but does match this partial index.
             models.Index(fields=["-published_at"], condition=Q(is_published=True), name="article_public_date"),
