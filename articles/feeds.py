@@ -10,7 +10,7 @@ is HTML-escaped first: a "<b>" in an excerpt reaches the reader as text.
 import mimetypes
 
 from django.contrib.syndication.views import Feed
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.http import Http404, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -109,10 +109,12 @@ class TopicFeed(ArticleFeed):
         return reverse("articles:topic-detail", kwargs={"slug": obj.slug})
 
     def items(self, obj):
-        # The topic's newest links from its index, then only those articles (published() again,
-        # so what the feed shows never rests on the copied columns alone).
-        newest = ArticleTopic.objects.public_for_topic(obj).newest().values("content_object_id")[:FEED_LENGTH]
-        return Article.objects.published().filter(pk__in=newest).latest().with_cards()
+        # The newest links of the topic, pinned or not, read from its index (where pinned links
+        # come first), then only those articles: published() again, so what the feed shows
+        # never rests on the copied columns alone.
+        links = ArticleTopic.objects.public_for_topic(obj).latest().values("content_object_id")
+        newest = Q(pk__in=links.filter(pinned=True)[:FEED_LENGTH]) | Q(pk__in=links.filter(pinned=False)[:FEED_LENGTH])
+        return Article.objects.published().filter(newest).latest().with_cards()[:FEED_LENGTH]
 
 
 class TopicAtomFeed(TopicFeed):

@@ -21,6 +21,16 @@ from taggit.models import Tag, TaggedItemBase
 from .domains import normalize_domain
 
 
+class ProviderQuerySet(models.QuerySet):
+    def leaders(self, counts, limit):
+        """The `limit` providers with the largest `counts` ({pk: n}), ties by name:
+        [{provider__domain, provider__name, articles}]. Only the leaders are fetched."""
+        cutoff = sorted(counts.values(), reverse=True)[limit - 1] if len(counts) >= limit else 0
+        named = self.filter(pk__in=[pk for pk, n in counts.items() if n >= cutoff]).only("name", "domain")
+        rows = sorted(named, key=lambda p: (-counts[p.pk], p.name))[:limit]
+        return [{"provider__domain": p.domain, "provider__name": p.name, "articles": counts[p.pk]} for p in rows]
+
+
 class Provider(models.Model):
     """A publisher. Articles and related coverage share one row per domain."""
 
@@ -37,6 +47,8 @@ class Provider(models.Model):
         help_text="The publisher's logos from the feed (the provider's `images`).",
     )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ProviderQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -248,25 +260,12 @@ class ArticleTopicQuerySet(models.QuerySet):
     def public_for_topic(self, tag):
         return self.public().filter(tag=tag)
 
-    def from_provider(self, domain):
-        return self.filter(
-            article_provider_id__in=Provider.objects.filter(domain=normalize_domain(domain)).values("pk")
-        )
+    def count_by_provider(self):
+        """{provider id: how many of these links}, in one pass along the (tag, provider) index.
 
-    def outlets(self, limit=30):
-        """The providers of these links, most links first: [{provider__domain, provider__name, articles}].
-
-        Counted per provider id along the (tag, provider) index, then only the leaders are named.
+        A topic page takes its total (the sum) and its outlet list from this one scan.
         """
-        counts = dict(self.order_by().values_list("article_provider_id").annotate(n=models.Count("id")))
-        cutoff = sorted(counts.values(), reverse=True)[limit - 1] if len(counts) >= limit else 0
-        named = Provider.objects.filter(pk__in=[pk for pk, n in counts.items() if n >= cutoff]).only("name", "domain")
-        rows = sorted(named, key=lambda p: (-counts[p.pk], p.name))[:limit]
-        return [{"provider__domain": p.domain, "provider__name": p.name, "articles": counts[p.pk]} for p in rows]
-
-    def newest(self):
-        """Newest first, pins or not (feeds, "related topics")."""
-        return self.order_by("-article_published_at", "-content_object_id")
+        return dict(self.order_by().values_list("article_provider_id").annotate(n=models.Count("*")))
 
     # The same orders as ArticleQuerySet's, pinned links first (topic pages put them on top).
     # Heat and quality are copied with -1 for "none", so plain DESC puts them last on every engine.
@@ -318,16 +317,19 @@ class ArticleTopic(TaggedItemBase):
             models.Index(fields=["tag", "content_object"], name="articletopic_tag_article"),
             # One per topic-page order (and the outlet filter): the page, its count and its
             # offset are read from the index alone, whatever the topic's size or the page's depth.
+            # No index may lead with (tag, article_published_at): SQLite would prefer it for the
+            # `published_at <= now` range and then sort the whole topic for every order.
             models.Index(fields=["tag", "-pinned", "-article_published_at", "-content_object"],
                          condition=PUBLIC_LINK, name="topic_public_latest"),
-            models.Index(fields=["tag", "-article_published_at", "-content_object"],
-                         condition=PUBLIC_LINK, name="topic_public_date"),
             models.Index(fields=["tag", "-pinned", "-article_heat", "-article_published_at", "-content_object"],
                          condition=PUBLIC_LINK, name="topic_public_heat"),
             models.Index(fields=["tag", "-pinned", "-article_quality", "-article_published_at", "-content_object"],
                          condition=PUBLIC_LINK, name="topic_public_quality"),
             models.Index(fields=["tag", "article_provider_id", "-pinned", "-article_published_at", "-content_object"],
                          condition=PUBLIC_LINK, name="topic_public_provider"),
+            # The few pinned links alone (the feed merges them with the newest others).
+            models.Index(fields=["tag", "-article_published_at", "-content_object"],
+                         condition=PUBLIC_LINK & Q(pinned=True), name="topic_public_pinned"),
         ]
 
     def __str__(self):

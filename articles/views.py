@@ -24,9 +24,14 @@ SORTS = {
 }
 
 
-def paginate(request, queryset):
-    """The requested page of `queryset`; page 0, past the end or not a number is a 404."""
+def paginate(request, queryset, *, count=None):
+    """The requested page of `queryset`; page 0, past the end or not a number is a 404.
+
+    `count`: the number of items when the caller already knows it (saves a COUNT query).
+    """
     paginator = Paginator(queryset, PAGE_SIZE)
+    if count is not None:
+        paginator.count = count  # a cached_property: set, it is not computed
     try:
         return paginator.page(request.GET.get("page") or 1)
     except InvalidPage:
@@ -106,10 +111,14 @@ def topic_detail(request, slug):
     # The page is read from the topic's links alone (their copied article columns and the
     # index for the chosen order); only the page's own articles are then fetched.
     links = ArticleTopic.objects.public_for_topic(topic)
+    by_provider = links.count_by_provider()
     provider = normalize_domain(request.GET.get("provider", ""))
-    listed = links.from_provider(provider) if provider else links
+    listed, count = links, sum(by_provider.values())
+    if provider:
+        provider_id = Provider.objects.filter(domain=provider).values_list("pk", flat=True).first()
+        listed, count = links.filter(article_provider_id=provider_id), by_provider.get(provider_id, 0)
     sort = sort_choice(request)
-    page = paginate(request, getattr(listed, SORTS[sort][1])().values_list("content_object_id", "pinned"))
+    page = paginate(request, getattr(listed, SORTS[sort][1])().values_list("content_object_id", "pinned"), count=count)
     pinned = {pk for pk, is_pinned in page.object_list if is_pinned}
     articles = in_order(Article.objects.published().with_cards(), [pk for pk, _ in page.object_list])
     for article in articles:
@@ -117,8 +126,8 @@ def topic_detail(request, slug):
     in_topic = Article.objects.published().filter(topic_links__tag=topic)
     articles = fold_page(articles, in_topic, pinned=pinned)
 
-    # Co-occurrence over the topic's newest articles: what readers of this topic also follow.
-    newest = links.newest().values("content_object_id")[:500]
+    # Co-occurrence over the topic's first 500 articles: what readers of this topic also follow.
+    newest = links.latest().values("content_object_id")[:500]
     related_topics = (
         ArticleTopic.objects.filter(content_object__in=newest)
         .exclude(tag=topic)
@@ -133,7 +142,7 @@ def topic_detail(request, slug):
         "sort": sort,
         "sorts": sort_options(sort),
         "provider_filter": provider,
-        "providers": links.outlets(30),
+        "providers": Provider.objects.leaders(by_provider, 30),
         "related_topics": related_topics,
     })
 

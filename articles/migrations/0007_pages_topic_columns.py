@@ -119,10 +119,6 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='articletopic',
-            index=models.Index(condition=models.Q(('article_is_published', True)), fields=['tag', '-article_published_at', '-content_object'], name='topic_public_date'),
-        ),
-        migrations.AddIndex(
-            model_name='articletopic',
             index=models.Index(condition=models.Q(('article_is_published', True)), fields=['tag', '-pinned', '-article_heat', '-article_published_at', '-content_object'], name='topic_public_heat'),
         ),
         migrations.AddIndex(
@@ -132,5 +128,9 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name='articletopic',
             index=models.Index(condition=models.Q(('article_is_published', True)), fields=['tag', 'article_provider_id', '-pinned', '-article_published_at', '-content_object'], name='topic_public_provider'),
+        ),
+        migrations.AddIndex(
+            model_name='articletopic',
+            index=models.Index(condition=models.Q(('article_is_published', True), ('pinned', True)), fields=['tag', '-article_published_at', '-content_object'], name='topic_public_pinned'),
         ),
     ]
