@@ -129,3 +129,17 @@ def test_sqlite_search_uses_the_fts5_index():
         cursor.execute("EXPLAIN QUERY PLAN " + sql, params)
         plan = "\n".join(str(row[-1]) for row in cursor.fetchall())
     assert "VIRTUAL TABLE INDEX" in plan and "articles_search" in plan, plan
+
+
+def test_only_the_newest_matches_are_ranked(monkeypatch):
+    """A very common word ranks the newest SEARCH_WINDOW matches; older ones and drafts stay out."""
+    monkeypatch.setattr("articles.search.SEARCH_WINDOW", 2)
+    oldest = make_article("Comet sighted over the bay")
+    middle = make_article("Comet tail seen from space")
+    draft = make_article("Comet draft", published=False)
+    newest = make_article("A comet, again")
+    make_article("Nothing about that")
+    found = list(Article.objects.published().search("comet"))
+    # The window is the two highest ids that match (the draft is one of them): only one is public.
+    assert [a.pk for a in found] == [newest.pk]
+    assert oldest not in found and middle not in found and draft not in found
