@@ -14,7 +14,6 @@ Links are followed one step: in a chain A-B-C where A and C are not linked, B an
 both folded, and A names only B under "also covered by".
 """
 
-from django.db.models import Q
 
 from .models import Article, RelatedLink
 
