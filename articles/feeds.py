@@ -10,7 +10,7 @@ is HTML-escaped first: a "<b>" in an excerpt reaches the reader as text.
 import mimetypes
 
 from django.contrib.syndication.views import Feed
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.http import Http404, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -96,9 +96,7 @@ class TopicFeed(ArticleFeed):
 
     def get_object(self, request, slug):
         # A topic only draft articles carry is not public yet: same answer as an unknown slug.
-        has_published = Exists(
-            ArticleTopic.objects.filter(tag=OuterRef("pk"), content_object__in=Article.objects.published())
-        )
+        has_published = Exists(ArticleTopic.objects.public().filter(tag=OuterRef("pk")))
         return get_object_or_404(Tag.objects.filter(has_published), slug=slug)
 
     def title(self, obj):
@@ -111,7 +109,12 @@ class TopicFeed(ArticleFeed):
         return reverse("articles:topic-detail", kwargs={"slug": obj.slug})
 
     def items(self, obj):
-        return Article.objects.published().for_topic(obj.slug).latest().with_cards()[:FEED_LENGTH]
+        # The newest links of the topic, pinned or not, read from its index (where pinned links
+        # come first), then only those articles: published() again, so what the feed shows
+        # never rests on the copied columns alone.
+        links = ArticleTopic.objects.public_for_topic(obj).latest().values("content_object_id")
+        newest = Q(pk__in=links.filter(pinned=True)[:FEED_LENGTH]) | Q(pk__in=links.filter(pinned=False)[:FEED_LENGTH])
+        return Article.objects.published().filter(newest).latest().with_cards()[:FEED_LENGTH]
 
 
 class TopicAtomFeed(TopicFeed):

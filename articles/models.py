@@ -21,6 +21,16 @@ from taggit.models import Tag, TaggedItemBase
 from .domains import normalize_domain
 
 
+class ProviderQuerySet(models.QuerySet):
+    def leaders(self, counts, limit):
+        """The `limit` providers with the largest `counts` ({pk: n}), ties by name:
+        [{provider__domain, provider__name, articles}]. Only the leaders are fetched."""
+        cutoff = sorted(counts.values(), reverse=True)[limit - 1] if len(counts) >= limit else 0
+        named = self.filter(pk__in=[pk for pk, n in counts.items() if n >= cutoff]).only("name", "domain")
+        rows = sorted(named, key=lambda p: (-counts[p.pk], p.name))[:limit]
+        return [{"provider__domain": p.domain, "provider__name": p.name, "articles": counts[p.pk]} for p in rows]
+
+
 class Provider(models.Model):
     """A publisher. Articles and related coverage share one row per domain."""
 
@@ -37,6 +47,8 @@ class Provider(models.Model):
         help_text="The publisher's logos from the feed (the provider's `images`).",
     )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ProviderQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -59,10 +71,20 @@ class Provider(models.Model):
         return reverse("articles:provider-detail", kwargs={"domain": self.domain})
 
 
+# Long columns no list, card or feed shows: left out of list queries (a sort carries every column).
+CARD_DEFERRED = ("body", "featured_content", "secured", "extra", "source_keys", "provider_source", "locked_fields")
+
+
+def published_q(prefix=""):
+    """What readers may see: published flag set, publish time come. `prefix` names the same two
+    columns copied onto another table (ArticleTopic's `article_…` columns)."""
+    return Q(**{f"{prefix}is_published": True, f"{prefix}published_at__lte": timezone.now()})
+
+
 class ArticleQuerySet(models.QuerySet):
     def published(self):
         """What readers may see: the one definition, used by every public page."""
-        return self.filter(is_published=True, published_at__lte=timezone.now())
+        return self.filter(published_q())
 
     def for_topic(self, slug):
         return self.filter(topic_links__tag__slug=slug).distinct()
@@ -71,7 +93,9 @@ class ArticleQuerySet(models.QuerySet):
         return self.filter(provider__domain=normalize_domain(domain))
 
     def latest(self):
-        return self.order_by(F("published_at").desc(nulls_last=True), "-id")
+        # On published articles (which always have a time) no NULLS LAST is needed, and
+        # without it the date indexes serve the order.
+        return self.order_by("-published_at", "-id")
 
     def trending(self):
         return self.order_by(F("heat").desc(nulls_last=True), "-published_at", "-id")
@@ -85,15 +109,9 @@ class ArticleQuerySet(models.QuerySet):
 
         return search_articles(self, q)
 
-    def one_per_story(self, topic=None):
-        """Leave out articles that repeat a story another article here covers (see coverage.py)."""
-        from .coverage import one_per_story
-
-        return one_per_story(self, topic)
-
     def with_cards(self):
-        """What a list of article cards needs, fetched up front."""
-        return self.select_related("provider").prefetch_related(
+        """What a list of article cards needs, fetched up front (and not the long columns no card shows)."""
+        return self.select_related("provider").defer(*CARD_DEFERRED).prefetch_related(
             models.Prefetch("images", queryset=Image.objects.order_by("position")),
             models.Prefetch(
                 "topic_links",
@@ -205,6 +223,9 @@ class Article(models.Model):
             models.Index(fields=["is_published", "-published_at"], name="article_pub_date"),
             models.Index(fields=["is_published", "-heat"], name="article_pub_heat"),
             models.Index(fields=["provider", "is_published", "-published_at"], name="article_provider_date"),
+            # The provider page's newest-first list, for SQLite as article_public_date below.
+            models.Index(fields=["provider", "-published_at", "-id"], condition=Q(is_published=True),
+                         name="article_provider_public_date"),
             # Newest published first, for SQLite: Django writes `WHERE "is_published"` (not `= 1`),
             # which cannot use article_pub_date there but does match this partial index.
             models.Index(fields=["-published_at"], condition=Q(is_published=True), name="article_public_date"),
@@ -229,6 +250,40 @@ class Article(models.Model):
         return self.published_at.astimezone(dt_timezone(timedelta(minutes=self.published_at_offset)))
 
 
+class ArticleTopicQuerySet(models.QuerySet):
+    """Topic pages read the article columns copied onto each link, so one index serves a page."""
+
+    def public(self):
+        """Links to articles readers may see: `Article.objects.published()`, on the copied columns."""
+        return self.filter(published_q("article_"))
+
+    def public_for_topic(self, tag):
+        return self.public().filter(tag=tag)
+
+    def count_by_provider(self):
+        """{provider id: how many of these links}, in one pass along the (tag, provider) index.
+
+        A topic page takes its total (the sum) and its outlet list from this one scan.
+        """
+        return dict(self.order_by().values_list("article_provider_id").annotate(n=models.Count("*")))
+
+    # The same orders as ArticleQuerySet's, pinned links first (topic pages put them on top).
+    # Heat and quality are copied with -1 for "none", so plain DESC puts them last on every engine.
+    def latest(self):
+        return self.order_by("-pinned", "-article_published_at", "-content_object_id")
+
+    def trending(self):
+        return self.order_by("-pinned", "-article_heat", "-article_published_at", "-content_object_id")
+
+    def best(self):
+        return self.order_by("-pinned", "-article_quality", "-article_published_at", "-content_object_id")
+
+
+# Links to published articles: topic pages read only these, and the partial indexes below
+# match Django's `WHERE "article_is_published"` on SQLite (a plain boolean column would not).
+PUBLIC_LINK = Q(article_is_published=True)
+
+
 class ArticleTopic(TaggedItemBase):
     """An article's topic, keeping the position and spelling its file used."""
 
@@ -237,6 +292,19 @@ class ArticleTopic(TaggedItemBase):
     label = models.CharField(max_length=100, blank=True, default="",
                              help_text="The topic as the source spelled it, e.g. “ai” for the topic AI.")
     pinned = models.BooleanField(default=False, help_text="Pinned articles come first on the topic page.")
+
+    # Copies of the article's columns that a topic page filters and sorts by, kept by database
+    # triggers (migration 0007) whoever writes: importer, admin, queryset.update(), a shell.
+    # Nullable with no default: raw INSERTs of every field write NULL and the trigger fills them
+    # (and SQLite adds such columns in place instead of rebuilding a table other triggers name).
+    article_is_published = models.BooleanField(null=True, editable=False)
+    article_published_at = models.DateTimeField(null=True, editable=False)
+    article_heat = models.IntegerField(null=True, editable=False, help_text="The article's heat; -1 when it has none.")
+    article_quality = models.IntegerField(null=True, editable=False,
+                                          help_text="The article's quality; -1 when it has none.")
+    article_provider_id = models.BigIntegerField(null=True, editable=False)
+
+    objects = ArticleTopicQuerySet.as_manager()
 
     class Meta:
         verbose_name = "article topic"
@@ -247,6 +315,21 @@ class ArticleTopic(TaggedItemBase):
         ]
         indexes = [
             models.Index(fields=["tag", "content_object"], name="articletopic_tag_article"),
+            # One per topic-page order (and the outlet filter): the page, its count and its
+            # offset are read from the index alone, whatever the topic's size or the page's depth.
+            # No index may lead with (tag, article_published_at): SQLite would prefer it for the
+            # `published_at <= now` range and then sort the whole topic for every order.
+            models.Index(fields=["tag", "-pinned", "-article_published_at", "-content_object"],
+                         condition=PUBLIC_LINK, name="topic_public_latest"),
+            models.Index(fields=["tag", "-pinned", "-article_heat", "-article_published_at", "-content_object"],
+                         condition=PUBLIC_LINK, name="topic_public_heat"),
+            models.Index(fields=["tag", "-pinned", "-article_quality", "-article_published_at", "-content_object"],
+                         condition=PUBLIC_LINK, name="topic_public_quality"),
+            models.Index(fields=["tag", "article_provider_id", "-pinned", "-article_published_at", "-content_object"],
+                         condition=PUBLIC_LINK, name="topic_public_provider"),
+            # The few pinned links alone (the feed merges them with the newest others).
+            models.Index(fields=["tag", "-article_published_at", "-content_object"],
+                         condition=PUBLIC_LINK & Q(pinned=True), name="topic_public_pinned"),
         ]
 
     def __str__(self):

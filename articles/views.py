@@ -1,13 +1,13 @@
 """The readers' site: thin views over ArticleQuerySet methods. Drafts never reach them."""
 
 from django.core.paginator import InvalidPage, Paginator
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Sum
+from django.db.models import Count, F, Prefetch, Q, Sum
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from taggit.models import Tag
 
-from .coverage import also_covered_by
+from .coverage import fold_page
 from .domains import normalize_domain
 from .embeds import article_player_url
 from .forms import SearchForm
@@ -16,16 +16,22 @@ from .models import Article, ArticleTopic, Image, Provider, RelatedLink, TopicRe
 PAGE_SIZE = 20
 # "Recent" for the home page: the newest articles, however old the corpus is.
 RECENT_WINDOW = 200
+# Sort key -> (label, the queryset method, on articles and on topic links alike).
 SORTS = {
-    "latest": ("Latest", lambda qs: newest_first(qs)),
-    "trending": ("Trending", lambda qs: qs.trending()),
-    "quality": ("Best", lambda qs: qs.best()),
+    "latest": ("Latest", "latest"),
+    "trending": ("Trending", "trending"),
+    "quality": ("Best", "best"),
 }
 
 
-def paginate(request, queryset):
-    """The requested page of `queryset`; page 0, past the end or not a number is a 404."""
+def paginate(request, queryset, *, count=None):
+    """The requested page of `queryset`; page 0, past the end or not a number is a 404.
+
+    `count`: the number of items when the caller already knows it (saves a COUNT query).
+    """
     paginator = Paginator(queryset, PAGE_SIZE)
+    if count is not None:
+        paginator.count = count  # a cached_property: set, it is not computed
     try:
         return paginator.page(request.GET.get("page") or 1)
     except InvalidPage:
@@ -102,34 +108,32 @@ def topic_detail(request, slug):
         query = request.GET.urlencode()
         return redirect(f"{target}?{query}" if query else target, permanent=True)
 
-    in_topic = Article.objects.published().filter(topic_links__tag=topic)
+    # The page is read from the topic's links alone (their copied article columns and the
+    # index for the chosen order); only the page's own articles are then fetched.
+    links = ArticleTopic.objects.public_for_topic(topic)
+    by_provider = links.count_by_provider()
     provider = normalize_domain(request.GET.get("provider", ""))
-    listed = in_topic.from_provider(provider) if provider else in_topic
-    listed = listed.one_per_story(topic)
+    listed, count = links, sum(by_provider.values())
+    if provider:
+        provider_id = Provider.objects.filter(domain=provider).values_list("pk", flat=True).first()
+        listed, count = links.filter(article_provider_id=provider_id), by_provider.get(provider_id, 0)
     sort = sort_choice(request)
-    pinned = ArticleTopic.objects.filter(content_object=OuterRef("pk"), tag=topic, pinned=True)
-    ordered = SORTS[sort][1](listed.annotate(is_pinned=Exists(pinned)))
-    ordered = ordered.order_by("-is_pinned", *ordered.query.order_by)
-    page = paginate(request, ordered.with_cards())
-    articles = list(page.object_list)
-    covered = also_covered_by(articles, in_topic, pinned={a.pk for a in articles if a.is_pinned})
+    page = paginate(request, getattr(listed, SORTS[sort][1])().values_list("content_object_id", "pinned"), count=count)
+    pinned = {pk for pk, is_pinned in page.object_list if is_pinned}
+    articles = in_order(Article.objects.published().with_cards(), [pk for pk, _ in page.object_list])
     for article in articles:
-        article.also_covered_by = covered.get(article.pk, [])
+        article.is_pinned = article.pk in pinned
+    in_topic = Article.objects.published().filter(topic_links__tag=topic)
+    articles = fold_page(articles, in_topic, pinned=pinned)
 
-    # Co-occurrence over the topic's newest articles: what readers of this topic also follow.
-    newest = newest_first(in_topic).values("pk")[:500]
+    # Co-occurrence over the topic's first 500 articles: what readers of this topic also follow.
+    newest = links.latest().values("content_object_id")[:500]
     related_topics = (
         ArticleTopic.objects.filter(content_object__in=newest)
         .exclude(tag=topic)
         .values("tag__name", "tag__slug")
         .annotate(shared=Count("id"))
         .order_by("-shared", "tag__name")[:10]
-    )
-    providers = (
-        in_topic.order_by()
-        .values("provider__domain", "provider__name")
-        .annotate(articles=Count("id"))
-        .order_by("-articles", "provider__name")[:30]
     )
     return render(request, "articles/topic_detail.html", {
         "topic": topic,
@@ -138,9 +142,15 @@ def topic_detail(request, slug):
         "sort": sort,
         "sorts": sort_options(sort),
         "provider_filter": provider,
-        "providers": providers,
+        "providers": Provider.objects.leaders(by_provider, 30),
         "related_topics": related_topics,
     })
+
+
+def in_order(queryset, pks):
+    """The objects of `queryset` with these pks, in that order (one query)."""
+    by_pk = queryset.in_bulk(pks)
+    return [by_pk[pk] for pk in pks if pk in by_pk]
 
 
 def provider_detail(request, domain):
@@ -151,7 +161,7 @@ def provider_detail(request, domain):
         return redirect(f"{target}?{query}" if query else target, permanent=True)
     provider = get_object_or_404(Provider, domain=domain)
     sort = sort_choice(request)
-    articles = SORTS[sort][1](Article.objects.published().filter(provider=provider))
+    articles = getattr(Article.objects.published().filter(provider=provider), SORTS[sort][1])()
     page = paginate(request, articles.with_cards())
     return render(request, "articles/provider_detail.html", {
         "provider": provider,

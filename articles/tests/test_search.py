@@ -157,3 +157,17 @@ def test_postgresql_search_document_goes_with_its_article():
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # run this test transaction's deferred checks first
         cursor.execute(f"TRUNCATE {tables}")
     assert documents() == 0
+
+
+def test_only_the_newest_matches_are_ranked(monkeypatch):
+    """A very common word ranks the newest SEARCH_WINDOW matches; older ones and drafts stay out."""
+    monkeypatch.setattr("articles.search.SEARCH_WINDOW", 2)
+    oldest = make_article("Comet sighted over the bay")
+    middle = make_article("Comet tail seen from space")
+    draft = make_article("Comet draft", published=False)
+    newest = make_article("A comet, again")
+    make_article("Nothing about that")
+    found = list(Article.objects.published().search("comet"))
+    # The window is the two highest ids that match (the draft is one of them): only one is public.
+    assert [a.pk for a in found] == [newest.pk]
+    assert oldest not in found and middle not in found and draft not in found
