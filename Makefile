@@ -25,7 +25,7 @@ import: migrate
 ## Set up everything and serve the demo on http://127.0.0.1:8000 (SQLite, debug on).
 # A background worker runs admin uploads (import jobs) beside the development server.
 run: import
-	$(DEV_ENV) $(PY) manage.py create_demo_admin
+	$(DEV_ENV) $(PY) manage.py create_demo_admin --url http://$(HOST):$(PORT)/admin/
 	$(DEV_ENV) $(PY) manage.py db_worker --no-reload & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(DEV_ENV) $(PY) manage.py runserver $(HOST):$(PORT)

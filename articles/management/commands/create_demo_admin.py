@@ -12,8 +12,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--username", default="admin", help="Login name (default: admin).")
+        parser.add_argument(
+            "--url", default="http://127.0.0.1:8000/admin/", help="Where the admin is served, for the message."
+        )
 
-    def handle(self, *args, username, **options):
+    def handle(self, *args, username, url, **options):
         password = secrets.token_urlsafe(12)
         user, created = get_user_model().objects.get_or_create(
             username=username, defaults={"email": f"{username}@example.invalid"}
@@ -22,6 +25,5 @@ class Command(BaseCommand):
         user.set_password(password)
         user.save()
         self.stdout.write(self.style.SUCCESS(
-            f"{'Created' if created else 'Reset'} the demo admin. Log in at "
-            f"http://127.0.0.1:8000/admin/ as {username} / {password}"
+            f"{'Created' if created else 'Reset'} the demo admin. Log in at {url} as {username} / {password}"
         ))
