@@ -321,6 +321,9 @@ def gunicorn_throughput(database_url, urls, *, requests, threads=4, seconds=10.0
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     env = django_env(database_url)
+    # Plain http on loopback (no https redirect), and the views rather than the page cache,
+    # like the in-process timings.
+    env.update(DJANGO_SECURE_SSL_REDIRECT="0", NEWSROOM_PAGE_CACHE_SECONDS="0")
     server = subprocess.Popen(
         [PY, "-m", "gunicorn", "newsroom.wsgi:application", "-b", f"127.0.0.1:{port}", "-w", "2",
          "--log-level", "warning"],
