@@ -13,6 +13,7 @@ from functools import wraps
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpResponse
+from django.urls import reverse
 
 VERSION_KEY = "newsroom:content-version"
 
@@ -78,7 +79,8 @@ class InvalidateOnAdminWriteMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
-        if request.method == "POST" and request.path_info.startswith("/admin/") and response.status_code < 400:
+        admin_root = reverse("admin:index")
+        if request.method == "POST" and request.path_info.startswith(admin_root) and response.status_code < 400:
             if getattr(request, "user", None) is not None and request.user.is_authenticated:
                 content_changed()
         return response

@@ -22,9 +22,8 @@ RECORD_FIELDS = (
     "featured_content", "secured", "body", "provider_source", "extra", "source_keys",
 )
 PROVENANCE_FIELDS = ("source_path", "content_hash", "last_imported_at", "slug")
-# Any fixed number: the PostgreSQL advisory lock that topic creation takes.
-TOPIC_CREATION_LOCK = 7_236_000_001
-# ...and the one each batch's transaction takes before it reads what exists (PostgreSQL).
+# Any fixed number: the PostgreSQL advisory lock each batch's transaction takes before it reads
+# what exists, so two imports never create the same article, provider or topic at once.
 BATCH_WRITE_LOCK = 7_236_000_002
 # Editor-lockable names that stand for more than one column.
 LOCK_GROUPS = {
@@ -37,14 +36,6 @@ LOCK_GROUPS = {
 def _is_deadlock(exc):
     # deadlock_detected, serialization_failure: PostgreSQL's "run the transaction again".
     return getattr(exc.__cause__, "sqlstate", None) in ("40P01", "40001")
-
-
-def _lock_topic_creation():
-    """Until this transaction ends, only it may create topics (PostgreSQL; SQLite's IMMEDIATE
-    transactions already let one writer in at a time)."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [TOPIC_CREATION_LOCK])
 
 
 def article_slug(title):
@@ -99,19 +90,14 @@ class Writer:
                     return found
 
     def _ensure_topics(self, records):
-        creating = False
         for record in records:
             for label in record.topics:
                 key = label.strip().casefold()
                 if key in self.tag_ids:
                     continue
+                # BATCH_WRITE_LOCK (PostgreSQL) and IMMEDIATE transactions (SQLite) mean no other
+                # import creates "ai" while this one creates "AI": what this query misses is new.
                 existing = Tag.objects.filter(name__iexact=label.strip()).values_list("id", flat=True).first()
-                if existing is None and not creating:
-                    # Another import may be creating "ai" while this one creates "AI", each unseen
-                    # by the other until it commits: the lock makes the later one wait, then look again.
-                    _lock_topic_creation()
-                    creating = True
-                    existing = Tag.objects.filter(name__iexact=label.strip()).values_list("id", flat=True).first()
                 if existing is None:
                     # A topic editors renamed or merged away: follow its redirect, don't recreate it.
                     existing = (
