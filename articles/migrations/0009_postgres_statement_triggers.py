@@ -1,0 +1,210 @@
+"""PostgreSQL: the search documents (0006) and the topic links' article columns (0007) kept by
+statement-level triggers over transition tables, instead of one trigger call per row.
+
+Row triggers cost an import about half of PostgreSQL's time: every article and every topic link
+ran the document query on its own, and a link written before its article was written again when
+the article arrived (all ten of its indexes). Now each INSERT, UPDATE or DELETE statement (an
+import's COPY of 500 articles, an admin save of one) refreshes the documents of the articles it
+touched in one set-based statement, and corrects only the link copies that differ from their
+article, so links written with the right values (as the importer writes them) are not rewritten.
+
+Whoever writes is still covered: importer, admin saves, `queryset.update()`, merges, a shell.
+The statements that join a transition table to a large table run through EXECUTE so that each
+is planned for the rows at hand, not once for the whole session. A statement trigger fires even
+for a statement that touched no row, so the link-update trigger returns at once unless an
+article or topic of a link changed: its own UPDATE of the copies then ends the chain.
+Tag and provider renames keep their row triggers (rare, one row each). SQLite skips this migration.
+"""
+
+from django.db import migrations
+
+# The 0007 copy: heat and quality as -1 when none, so a plain DESC index sorts them last.
+LINK_COLUMNS = "(article_is_published, article_published_at, article_heat, article_quality, article_provider_id)"
+L_COPIES = LINK_COLUMNS.replace("(", "(l.").replace(", ", ", l.")
+
+
+def article_values(alias):
+    return (f"({alias}.is_published, {alias}.published_at, coalesce({alias}.heat, -1), "
+            f"coalesce({alias}.quality, -1), {alias}.provider_id)")
+
+
+def link_copies_of(articles):
+    """UPDATE the links of the articles in `articles` (a table name) whose copies differ."""
+    return (f"UPDATE articles_articletopic l SET {LINK_COLUMNS} = {article_values('n')} FROM {articles} n "
+            f"WHERE l.content_object_id = n.id AND {L_COPIES} "
+            f"IS DISTINCT FROM {article_values('n')}")
+
+
+CREATE = [
+    # The document of 0006, for a set of articles in one statement. Topics in the file's order:
+    # 0006 left the order to the plan (file order or tag order, article by article), and ts_rank
+    # reads word positions, so a fixed order ranks alike however the document was written.
+    """CREATE FUNCTION articles_searchdoc_refresh_many(ids bigint[]) RETURNS void LANGUAGE sql AS $$
+        INSERT INTO articles_searchdoc (article_id, document)
+        SELECT a.id,
+            setweight(to_tsvector('simple', a.title), 'A')
+            || setweight(to_tsvector('simple', coalesce((
+                SELECT string_agg(t.name, ' ' ORDER BY at.position, at.id) FROM articles_articletopic at
+                JOIN taggit_tag t ON t.id = at.tag_id WHERE at.content_object_id = a.id), '')), 'B')
+            || setweight(to_tsvector('simple', coalesce((
+                SELECT p.name || ' ' || p.domain FROM articles_provider p WHERE p.id = a.provider_id), '')), 'C')
+            || setweight(to_tsvector('simple', coalesce(a.excerpt, '')), 'D')
+        FROM articles_article a WHERE a.id = ANY(ids)
+        ON CONFLICT (article_id) DO UPDATE SET document = EXCLUDED.document
+    $$""",
+    # One definition of the document: the tag and provider triggers call this one.
+    """CREATE OR REPLACE FUNCTION articles_searchdoc_refresh(aid bigint) RETURNS void LANGUAGE sql AS $$
+        SELECT articles_searchdoc_refresh_many(ARRAY[aid])
+    $$""",
+    "DROP TRIGGER articles_searchdoc_article ON articles_article",
+    "DROP TRIGGER articles_searchdoc_topic ON articles_articletopic",
+    "DROP TRIGGER articles_topic_copy_link ON articles_articletopic",
+    "DROP TRIGGER articles_topic_copy_article_ai ON articles_article",
+    "DROP TRIGGER articles_topic_copy_article_au ON articles_article",
+    "DROP FUNCTION articles_searchdoc_article_trigger()",
+    "DROP FUNCTION articles_searchdoc_topic_trigger()",
+    "DROP FUNCTION articles_topic_copy_link()",
+    "DROP FUNCTION articles_topic_copy_article()",
+    f"""CREATE FUNCTION articles_article_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            PERFORM articles_searchdoc_refresh_many(ARRAY(SELECT id FROM new_articles));
+            EXECUTE '{link_copies_of('new_articles')}';
+            RETURN NULL;
+        END $$""",
+    f"""CREATE FUNCTION articles_article_updated() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            PERFORM articles_searchdoc_refresh_many(ARRAY(
+                SELECT n.id FROM new_articles n LEFT JOIN old_articles o ON o.id = n.id
+                WHERE o.id IS NULL
+                   OR (n.title, n.excerpt, n.provider_id) IS DISTINCT FROM (o.title, o.excerpt, o.provider_id)));
+            EXECUTE '{link_copies_of('new_articles')}';
+            RETURN NULL;
+        END $$""",
+    f"""CREATE FUNCTION articles_topic_links_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            PERFORM articles_searchdoc_refresh_many(ARRAY(SELECT DISTINCT content_object_id FROM new_links));
+            -- Links written before their article (deferred foreign keys) are checked when it arrives.
+            EXECUTE 'UPDATE articles_articletopic l SET {LINK_COLUMNS} = {article_values('a')}
+                FROM new_links n JOIN articles_article a ON a.id = n.content_object_id
+                WHERE l.id = n.id AND {L_COPIES} IS DISTINCT FROM {article_values('a')}';
+            RETURN NULL;
+        END $$""",
+    f"""CREATE FUNCTION articles_topic_links_updated() RETURNS trigger LANGUAGE plpgsql AS $$
+        DECLARE moved bigint[];
+        BEGIN
+            -- Articles that gained or lost a link, or whose link changed topic.
+            SELECT coalesce(array_agg(DISTINCT aid), '{{}}') INTO moved FROM (
+                SELECT o.content_object_id AS aid FROM old_links o LEFT JOIN new_links n ON n.id = o.id
+                WHERE n.id IS NULL OR (o.tag_id, o.content_object_id) IS DISTINCT FROM (n.tag_id, n.content_object_id)
+                UNION ALL
+                SELECT n.content_object_id FROM new_links n LEFT JOIN old_links o ON o.id = n.id
+                WHERE o.id IS NULL OR (o.tag_id, o.content_object_id) IS DISTINCT FROM (n.tag_id, n.content_object_id)
+            ) changed;
+            IF cardinality(moved) = 0 THEN
+                RETURN NULL;  -- pins, positions, the copies themselves: nothing to follow
+            END IF;
+            PERFORM articles_searchdoc_refresh_many(moved);
+            EXECUTE 'UPDATE articles_articletopic l SET {LINK_COLUMNS} = {article_values('a')}
+                FROM new_links n JOIN articles_article a ON a.id = n.content_object_id
+                WHERE l.id = n.id AND n.content_object_id = ANY($1)
+                  AND {L_COPIES} IS DISTINCT FROM {article_values('a')}' USING moved;
+            RETURN NULL;
+        END $$""",
+    """CREATE FUNCTION articles_topic_links_deleted() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            PERFORM articles_searchdoc_refresh_many(ARRAY(SELECT DISTINCT content_object_id FROM old_links));
+            RETURN NULL;
+        END $$""",
+    """CREATE TRIGGER articles_article_inserted AFTER INSERT ON articles_article
+        REFERENCING NEW TABLE AS new_articles
+        FOR EACH STATEMENT EXECUTE FUNCTION articles_article_inserted()""",
+    """CREATE TRIGGER articles_article_updated AFTER UPDATE ON articles_article
+        REFERENCING OLD TABLE AS old_articles NEW TABLE AS new_articles
+        FOR EACH STATEMENT EXECUTE FUNCTION articles_article_updated()""",
+    """CREATE TRIGGER articles_topic_links_inserted AFTER INSERT ON articles_articletopic
+        REFERENCING NEW TABLE AS new_links
+        FOR EACH STATEMENT EXECUTE FUNCTION articles_topic_links_inserted()""",
+    """CREATE TRIGGER articles_topic_links_updated AFTER UPDATE ON articles_articletopic
+        REFERENCING OLD TABLE AS old_links NEW TABLE AS new_links
+        FOR EACH STATEMENT EXECUTE FUNCTION articles_topic_links_updated()""",
+    """CREATE TRIGGER articles_topic_links_deleted AFTER DELETE ON articles_articletopic
+        REFERENCING OLD TABLE AS old_links
+        FOR EACH STATEMENT EXECUTE FUNCTION articles_topic_links_deleted()""",
+]
+
+# Back to the row triggers of 0006 and 0007, as they were written there.
+OLD_COPIED = "is_published, published_at, coalesce(heat, -1), coalesce(quality, -1), provider_id"
+OLD_NEW_VALUES = ("NEW.is_published, NEW.published_at, coalesce(NEW.heat, -1), coalesce(NEW.quality, -1), "
+                  "NEW.provider_id")
+OLD_WATCHED = "is_published, published_at, heat, quality, provider_id"
+OLD_CHANGED = " OR ".join(f"OLD.{c} IS DISTINCT FROM NEW.{c}" for c in OLD_WATCHED.split(", "))
+OLD_COPY_TO_LINK = (f"UPDATE articles_articletopic SET {LINK_COLUMNS} = (SELECT {OLD_COPIED} FROM articles_article a "
+                    "WHERE a.id = articles_articletopic.content_object_id) WHERE id = NEW.id")
+
+DROP = [
+    "DROP TRIGGER IF EXISTS articles_article_inserted ON articles_article",
+    "DROP TRIGGER IF EXISTS articles_article_updated ON articles_article",
+    "DROP TRIGGER IF EXISTS articles_topic_links_inserted ON articles_articletopic",
+    "DROP TRIGGER IF EXISTS articles_topic_links_updated ON articles_articletopic",
+    "DROP TRIGGER IF EXISTS articles_topic_links_deleted ON articles_articletopic",
+    "DROP FUNCTION IF EXISTS articles_article_inserted()",
+    "DROP FUNCTION IF EXISTS articles_article_updated()",
+    "DROP FUNCTION IF EXISTS articles_topic_links_inserted()",
+    "DROP FUNCTION IF EXISTS articles_topic_links_updated()",
+    "DROP FUNCTION IF EXISTS articles_topic_links_deleted()",
+    """CREATE OR REPLACE FUNCTION articles_searchdoc_refresh(aid bigint) RETURNS void LANGUAGE sql AS $$
+        INSERT INTO articles_searchdoc (article_id, document)
+        SELECT a.id,
+            setweight(to_tsvector('simple', a.title), 'A')
+            || setweight(to_tsvector('simple', coalesce((
+                SELECT string_agg(t.name, ' ') FROM articles_articletopic at
+                JOIN taggit_tag t ON t.id = at.tag_id WHERE at.content_object_id = a.id), '')), 'B')
+            || setweight(to_tsvector('simple', coalesce((
+                SELECT p.name || ' ' || p.domain FROM articles_provider p WHERE p.id = a.provider_id), '')), 'C')
+            || setweight(to_tsvector('simple', coalesce(a.excerpt, '')), 'D')
+        FROM articles_article a WHERE a.id = aid
+        ON CONFLICT (article_id) DO UPDATE SET document = EXCLUDED.document
+    $$""",
+    "DROP FUNCTION IF EXISTS articles_searchdoc_refresh_many(bigint[])",
+    """CREATE FUNCTION articles_searchdoc_article_trigger() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN PERFORM articles_searchdoc_refresh(NEW.id); RETURN NULL; END $$""",
+    """CREATE FUNCTION articles_searchdoc_topic_trigger() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            IF TG_OP IN ('DELETE', 'UPDATE') THEN PERFORM articles_searchdoc_refresh(OLD.content_object_id); END IF;
+            IF TG_OP IN ('INSERT', 'UPDATE') THEN PERFORM articles_searchdoc_refresh(NEW.content_object_id); END IF;
+            RETURN NULL;
+        END $$""",
+    f"""CREATE FUNCTION articles_topic_copy_link() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN {OLD_COPY_TO_LINK}; RETURN NULL; END $$""",
+    f"""CREATE FUNCTION articles_topic_copy_article() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            UPDATE articles_articletopic SET {LINK_COLUMNS} = ({OLD_NEW_VALUES}) WHERE content_object_id = NEW.id;
+            RETURN NULL;
+        END $$""",
+    """CREATE TRIGGER articles_searchdoc_article AFTER INSERT OR UPDATE OF title, excerpt, provider_id
+        ON articles_article FOR EACH ROW EXECUTE FUNCTION articles_searchdoc_article_trigger()""",
+    """CREATE TRIGGER articles_searchdoc_topic AFTER INSERT OR DELETE OR UPDATE OF tag_id, content_object_id
+        ON articles_articletopic FOR EACH ROW EXECUTE FUNCTION articles_searchdoc_topic_trigger()""",
+    "CREATE TRIGGER articles_topic_copy_link AFTER INSERT OR UPDATE OF content_object_id ON articles_articletopic "
+    "FOR EACH ROW EXECUTE FUNCTION articles_topic_copy_link()",
+    "CREATE TRIGGER articles_topic_copy_article_ai AFTER INSERT ON articles_article "
+    "FOR EACH ROW EXECUTE FUNCTION articles_topic_copy_article()",
+    f"CREATE TRIGGER articles_topic_copy_article_au AFTER UPDATE OF {OLD_WATCHED} ON articles_article "
+    f"FOR EACH ROW WHEN ({OLD_CHANGED}) EXECUTE FUNCTION articles_topic_copy_article()",
+]
+
+
+def run(statements):
+    def operation(apps, schema_editor):
+        if schema_editor.connection.vendor != "postgresql":
+            return
+        for statement in statements:
+            schema_editor.execute(statement, params=None)
+
+    return operation
+
+
+class Migration(migrations.Migration):
+    dependencies = [("articles", "0008_pages_provider_index")]
+
+    operations = [migrations.RunPython(run(CREATE), run(DROP), elidable=False)]
