@@ -161,6 +161,35 @@ def test_changed_file_updates_its_article_and_children_match_exactly(tmp_path):
     assert article.last_imported_at > article.first_imported_at
 
 
+def table_writes(*tables):
+    """{table: (rows inserted, updated)} by this transaction so far (PostgreSQL's statistics)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT relname, n_tup_ins, n_tup_upd FROM pg_stat_xact_user_tables WHERE relname = ANY(%s)",
+                       [list(tables)])
+        return {name: (ins, upd) for name, ins, upd in cursor.fetchall()}
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's COPY and statement triggers")
+def test_postgresql_import_writes_each_row_once(tmp_path):
+    """Topic links arrive with their article's values and each article gets one search document:
+    the triggers find nothing to rewrite (written empty, every link would be written twice)."""
+    tables = ("articles_article", "articles_articletopic", "articles_searchdoc")
+    for i in range(3):
+        write(tmp_path, f"{i}.md", front_matter(webUrl=f"https://orbit.example/{i}", heat=None if i else 7))
+    before = table_writes(*tables)
+    assert import_paths([tmp_path], workers=1).created == 3
+    after = table_writes(*tables)
+    written = {t: (after[t][0] - before.get(t, (0, 0))[0], after[t][1] - before.get(t, (0, 0))[1]) for t in tables}
+    assert written == {"articles_article": (3, 0), "articles_articletopic": (6, 0), "articles_searchdoc": (3, 0)}
+    assert set(ArticleTopic.objects.values_list("article_heat", flat=True)) == {7, -1}
+
+    write(tmp_path, "0.md", front_matter(webUrl="https://orbit.example/0", title="Sails, again", heat=8))
+    before = table_writes(*tables)
+    assert import_paths([tmp_path], workers=1).updated == 1
+    assert table_writes(*tables)["articles_article"][1] - before["articles_article"][1] == 1
+    assert Article.objects.filter(title="Sails, again").search("again").count() == 1
+
+
 def test_same_identity_twice_in_one_run_later_file_wins(tmp_path):
     first = write(tmp_path, "a.md", front_matter(title="First"))
     second = write(tmp_path, "b.md", front_matter(title="Second"))

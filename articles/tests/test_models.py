@@ -97,6 +97,25 @@ def test_links_added_any_way_take_the_article_values():
     assert_copies_follow(article)
 
 
+def test_links_written_with_wrong_copies_or_moved_take_their_article_values():
+    """A link written with stale copies, or moved to another article, ends up with that article's."""
+    article = make_article(topics=["AI"], heat=9, quality=4)
+    other = make_article(topics=["Space"], heat=None, quality=50, published=False)
+    ArticleTopic.objects.create(content_object=article, tag=make_topic("Stale"), article_heat=12345,
+                                article_is_published=False, article_provider_id=other.provider_id)
+    assert_copies_follow(article)
+    ArticleTopic.objects.filter(content_object=article, tag__name="Stale").update(content_object=other)
+    assert_copies_follow(other)
+    assert_copies_follow(article)
+
+
+def test_many_articles_changed_in_one_statement_reach_all_their_links():
+    articles = [make_article(topics=["AI", f"Topic {i}"], heat=i) for i in range(5)]
+    Article.objects.filter(pk__in=[a.pk for a in articles[:3]]).update(heat=None, is_published=False)
+    for article in articles:
+        assert_copies_follow(article)
+
+
 def test_public_links_are_exactly_the_published_articles_links():
     now = timezone.now()
     visible = make_article(topics=["AI"])

@@ -3,7 +3,7 @@
 import pytest
 from django.db import connection
 
-from articles.models import Article
+from articles.models import Article, ArticleTopic
 from articles.search import terms_of
 
 from .factories import make_article, make_provider
@@ -80,6 +80,16 @@ def test_results_follow_edits_to_titles_topics_and_providers():
 
     article.delete()
     assert titles("rewritten") == []
+
+
+def test_results_follow_topic_links_moved_or_deleted_in_bulk():
+    """queryset.update() and .delete() on topic links (merges, curation) reach search too."""
+    first, second = make_article("First storyline", topics=["Geysers"]), make_article("Second storyline")
+    assert titles("geysers") == ["First storyline"]
+    ArticleTopic.objects.filter(content_object=first).update(content_object=second)
+    assert titles("geysers") == ["Second storyline"]
+    ArticleTopic.objects.filter(content_object__in=[first, second]).delete()
+    assert titles("geysers") == []
 
 
 def test_imported_articles_are_searchable(tmp_path):
