@@ -315,8 +315,7 @@ class Table:
         ops, converters = conn.ops, {}
         for attname, field in self.prepared.items():
             if isinstance(field, models.JSONField):
-                # NULL stays SQL NULL, as JSONField.get_db_prep_save does.
-                converters[attname] = lambda v, enc=field.encoder: None if v is None else ops.adapt_json_value(v, enc)
+                converters[attname] = _json_converter(ops, field.encoder)
             else:
                 converters[attname] = _same_as_last(ops.adapt_datetimefield_value)
         return converters
@@ -361,6 +360,27 @@ class Table:
         params = [values + [obj.pk] for values, obj in zip(self._params(map(self.row_of, objs), attnames), objs)]
         with connection.cursor() as cursor:
             cursor.executemany(sql, params)
+
+
+def _json_converter(ops, encoder):
+    """A JSON column's values -> database values. NULL stays SQL NULL, as
+    JSONField.get_db_prep_save does. Empty mappings and lists of text (source_keys, mostly in
+    one of a few key orders) are encoded once per batch: they are most of a batch's JSON values."""
+    known = {}
+
+    def convert(value):
+        if value is None:
+            return None
+        kind = type(value)
+        if (kind is dict and not value) or (kind is list and all(type(item) is str for item in value)):
+            key = (kind, *value)
+            found = known.get(key)
+            if found is None:
+                found = known[key] = ops.adapt_json_value(value, encoder)
+            return found
+        return ops.adapt_json_value(value, encoder)
+
+    return convert
 
 
 def _same_as_last(convert):
