@@ -126,7 +126,11 @@ def read_source(path, *, max_bytes):
         if size > max_bytes:
             return Refused(path, [f"file: {size:,} bytes is over the {max_bytes:,}-byte limit (--max-bytes)"])
         with open(path, "rb") as fh:
-            data = fh.read(max_bytes + 1)
+            # Sized by the stat (a max_bytes-sized read buffer costs an mmap per file); a file
+            # that grew since is read on up to the limit.
+            data = fh.read(size + 1)
+            if len(data) > size:
+                data += fh.read(max_bytes + 1 - len(data))
     except OSError as exc:
         return Refused(path, [f"file: cannot be read ({exc.strerror or exc})"])
     if len(data) > max_bytes:  # grew since stat
@@ -183,7 +187,16 @@ def load_yaml(front):
     try:
         if len(front) > MAX_NODES:  # shorter text cannot hold that many values: each takes 2+ characters
             _check_size(front)
-        mapping = yaml.load(front, Loader=YAML_LOADER)
+        loader = YAML_LOADER(front)
+        try:
+            node = loader.get_single_node()
+            try:
+                mapping = None if node is None else _Builder(front).build(node)
+            except _Unusual:
+                mapping = loader.construct_document(node)
+                _check_structure(mapping)
+        finally:
+            loader.dispose()
     except yaml.constructor.ConstructorError as exc:
         raise FileRefused([f"front matter: {_yaml_problem(exc)}"]) from None
     except yaml.YAMLError as exc:
@@ -192,8 +205,89 @@ def load_yaml(front):
         raise FileRefused(["front matter: empty"])
     if not isinstance(mapping, dict):
         raise FileRefused([f"front matter: must be a mapping of keys to values, not {_kind(mapping)}"])
-    _check_structure(mapping)
     return mapping
+
+
+class _Unusual(Exception):
+    """Not the common case: PyYAML's constructor and _check_structure take over (and word any error)."""
+
+
+_TAG = "tag:yaml.org,2002:"
+_STR, _MAP, _SEQ = _TAG + "str", _TAG + "map", _TAG + "seq"
+_SCALARS = {  # tag -> SafeConstructor method name
+    _TAG + "int": "construct_yaml_int",
+    _TAG + "float": "construct_yaml_float",
+    _TAG + "bool": "construct_yaml_bool",
+    _TAG + "null": "construct_yaml_null",
+    _TAG + "timestamp": "construct_yaml_timestamp",
+}
+
+
+_SCALAR_CONSTRUCTOR = yaml.constructor.SafeConstructor()  # its scalar methods keep no state
+
+
+class _Builder:
+    """Composed YAML nodes -> Python values for the files everyone writes: plain mappings,
+    lists, text, numbers, booleans, nulls and timestamps, within the structure limits.
+
+    PyYAML's general constructor costs as much as libyaml's parsing itself, and
+    _check_structure walks the result once more; this does both in one walk. Anything else —
+    other tags, merge keys, aliased containers, escapes that make invalid text, values that do
+    not construct, more than the limits — raises _Unusual, and the general path decides, with
+    the same values and the same error messages as before.
+    """
+
+    def __init__(self, front):
+        self.escapes = "\\" in front  # only an escape can put a NUL or a lone surrogate in a string
+        self.aliases = "&" in front  # no anchor, no alias
+        self.seen = set()
+        self.nodes = 0
+
+    def build(self, node, depth=0):
+        self.nodes += 1
+        if depth > MAX_DEPTH or self.nodes > MAX_NODES:
+            raise _Unusual
+        tag = node.tag
+        if tag == _STR:
+            value = node.value
+            if self.escapes:
+                _encodable(value)
+            return value
+        if self.aliases and not isinstance(node, yaml.ScalarNode):
+            if id(node) in self.seen:
+                raise _Unusual
+            self.seen.add(id(node))
+        if tag == _MAP:
+            mapping = {}
+            for key_node, value_node in node.value:
+                if key_node.tag != _STR:
+                    raise _Unusual
+                key = key_node.value
+                if self.escapes:
+                    _encodable(key)
+                mapping[key] = self.build(value_node, depth + 1)
+            return mapping
+        if tag == _SEQ:
+            return [self.build(item, depth + 1) for item in node.value]
+        method = _SCALARS.get(tag)
+        if method is None or not isinstance(node, yaml.ScalarNode):
+            raise _Unusual
+        try:
+            value = getattr(_SCALAR_CONSTRUCTOR, method)(node)
+        except Exception:
+            raise _Unusual from None
+        if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
+            raise _Unusual
+        return value
+
+
+def _encodable(text):
+    if "\x00" in text:
+        raise _Unusual
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise _Unusual from None
 
 
 def _check_size(front):

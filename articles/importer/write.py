@@ -27,6 +27,8 @@ PROVENANCE_FIELDS = ("source_path", "content_hash", "last_imported_at", "slug")
 # Any fixed number: the PostgreSQL advisory lock each batch's transaction takes before it reads
 # what exists, so two imports never create the same article, provider or topic at once.
 BATCH_WRITE_LOCK = 7_236_000_002
+# The import connection's SQLite page cache (KiB): the run's memory budget allows it.
+SQLITE_CACHE_KIB = 32 * 1024
 # Editor-lockable names that stand for more than one column.
 LOCK_GROUPS = {
     "provider": ("provider", "provider_source"),
@@ -48,6 +50,11 @@ class Writer:
     def __init__(self, *, run_order=None):
         # Paths of this run in processing order: a file loses to a later file of the same run.
         self.run_order = run_order or {}
+        if connection.vendor == "sqlite":
+            # A batch touches pages all over the article, link and search-index B-trees; with
+            # SQLite's default 2 MB page cache it re-reads most of them from the OS per batch.
+            with connection.cursor() as cursor:
+                cursor.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
         self._load_known()
 
     def _load_known(self):
@@ -163,13 +170,24 @@ class Writer:
                 outcomes.append((item, "skipped", f"{article.source_path} (later in this run) wins"))
                 continue
             if article is None:
-                article = Article(identity_url=record.identity_url, first_imported_at=now)
-                to_create.append((item, article))
-                locked = set()
-            else:
-                to_update.append((item, article))
-                locked = self._locked_columns(article)
-                kept_total += self._count_kept(article, record, locked)
+                # A new article is a plain row, not a model instance: building 500 instances
+                # per batch cost more than inserting them.
+                row = dict(record.fields)
+                row.update(
+                    identity_url=record.identity_url,
+                    provider_id=self.provider_ids[record.provider.domain],
+                    slug=article_slug(row["title"]),
+                    source_path=item.path,
+                    content_hash=item.content_hash,
+                    first_imported_at=now,
+                    last_imported_at=now,
+                    created_at=now,
+                    updated_at=now,
+                )
+                to_create.append((item, row))
+                continue
+            locked = self._locked_columns(article)
+            kept_total += self._count_kept(article, record, locked)
             for name in RECORD_FIELDS:
                 if name not in locked:
                     setattr(article, name, record.fields[name])
@@ -180,19 +198,21 @@ class Writer:
             article.source_path = item.path
             article.content_hash = item.content_hash
             article.last_imported_at = now
-
-        new_articles = [a for _, a in to_create]
-        for article, pk in zip(new_articles, allocate_ids(Article, len(new_articles))):
-            article.pk = article.id = pk
-            article.created_at = article.updated_at = now
-        for article in (a for _, a in to_update):
             article.updated_at = now
+            to_update.append((item, article))
+
+        for (_, row), pk in zip(to_create, allocate_ids(Article, len(to_create))):
+            row["id"] = pk
         ARTICLES.update([a for _, a in to_update], UPDATED_COLUMNS)
-        self._replace_children(to_create + to_update, updated_ids={a.pk for _, a in to_update})
+        self._replace_children(
+            [(item, row["id"], (), True) for item, row in to_create]
+            + [(item, a.pk, a.locked_fields or (), False) for item, a in to_update],
+            link_copies=article_copies([row for _, row in to_create], [a for _, a in to_update]),
+        )
         # New articles go in after their topic links (foreign keys are checked at commit): the
         # search-index trigger then indexes each article once, with its topics, instead of
         # re-indexing it for every topic link that follows.
-        ARTICLES.insert(ARTICLES.row_of(a) for a in new_articles)
+        ARTICLES.insert(row for _, row in to_create)
         report.kept_fields += kept_total
         outcomes += [(item, "created", "") for item, _ in to_create]
         outcomes += [(item, "updated", "") for item, _ in to_update]
@@ -220,77 +240,92 @@ class Writer:
                 kept += int(getattr(article, name) != record.fields[name])
         return kept
 
-    def _replace_children(self, pairs, *, updated_ids):
-        def keeps(article, name):
-            return name not in (article.locked_fields or ())
+    def _replace_children(self, articles, *, link_copies=None):
+        """Images, related links and topic links of `articles`: (item, pk, locked fields, is new).
 
-        replace_images = [a.pk for _, a in pairs if a.pk in updated_ids and keeps(a, "images")]
-        replace_related = [a.pk for _, a in pairs if a.pk in updated_ids and keeps(a, "related_links")]
-        replace_topics = [a.pk for _, a in pairs if a.pk in updated_ids and keeps(a, "topics")]
+        link_copies: {pk: columns each topic link copies from its article}, see article_copies."""
+        replaced = {"images": [], "related_links": [], "topics": []}
+        for _, pk, locked, new in articles:
+            for name, pks in replaced.items():
+                if not new and name not in locked:
+                    pks.append(pk)
         pinned = set()
-        if replace_topics:
+        if replaced["topics"]:
             # Editors' pins survive a re-import of the same topics.
             pinned = set(
-                ArticleTopic.objects.filter(content_object_id__in=replace_topics, pinned=True)
+                ArticleTopic.objects.filter(content_object_id__in=replaced["topics"], pinned=True)
                 .values_list("content_object_id", "tag_id")
             )
-            ArticleTopic.objects.filter(content_object_id__in=replace_topics).delete()
-        if replace_images:
-            Image.objects.filter(article_id__in=replace_images).delete()
-        if replace_related:
-            RelatedLink.objects.filter(article_id__in=replace_related).delete()
+            ArticleTopic.objects.filter(content_object_id__in=replaced["topics"]).delete()
+        if replaced["images"]:
+            Image.objects.filter(article_id__in=replaced["images"]).delete()
+        if replaced["related_links"]:
+            RelatedLink.objects.filter(article_id__in=replaced["related_links"]).delete()
 
         images, related, topics = [], [], []
-        for item, article in pairs:
-            record, new = item.record, article.pk not in updated_ids
-            if new or keeps(article, "images"):
-                images += [{**data, "article_id": article.pk, "position": i} for i, data in enumerate(record.images)]
-            if new or keeps(article, "related_links"):
+        for item, pk, locked, _ in articles:
+            record = item.record
+            if "images" not in locked:
+                images += [{**data, "article_id": pk, "position": i} for i, data in enumerate(record.images)]
+            if "related_links" not in locked:
                 for i, data in enumerate(record.related):
                     provider = data["provider"]
                     related.append({
                         **data,
-                        "article_id": article.pk,
+                        "article_id": pk,
                         "position": i,
                         "provider_id": self.provider_ids[provider.domain] if provider else None,
                     })
-            if new or keeps(article, "topics"):
+            if "topics" not in locked:
                 for i, label in enumerate(record.topics):
                     tag_id = self.tag_ids[label.strip().casefold()]
                     topics.append({
-                        "content_object_id": article.pk,
+                        "content_object_id": pk,
                         "tag_id": tag_id,
                         "position": i,
                         "label": label,
-                        "pinned": (article.pk, tag_id) in pinned,
+                        "pinned": (pk, tag_id) in pinned,
                     })
         IMAGES.insert(images)
         RELATED_LINKS.insert(related)
-        ARTICLE_TOPICS.insert(with_article_copies(topics, pairs))
+        if link_copies is not None:
+            for link in topics:
+                link.update(link_copies[link["content_object_id"]])
+        ARTICLE_TOPICS.insert(topics)
 
 
-def with_article_copies(links, pairs):
-    """Topic-link rows with their article's copied columns (ArticleTopic.article_*) on PostgreSQL.
+def article_copies(new_rows, updated):
+    """PostgreSQL: {article pk: the columns its topic links copy (ArticleTopic.article_*)}.
 
-    Its statement triggers (migration 0009) then find every copy right and rewrite none; written
-    empty, each new link would be written twice, through all its indexes. (SQLite's row triggers
-    fill them whatever is written.) Same values as the triggers: heat and quality -1 when none.
+    Links written with them leave the statement triggers (migration 0009) nothing to rewrite;
+    written empty, each new link would be written twice, through all its indexes. SQLite's row
+    triggers fill them whatever is written: None there. Same values as the triggers: heat and
+    quality -1 when none.
     """
     if connection.vendor != "postgresql":
-        return links
-    articles = {article.pk: article for _, article in pairs}
-    for link in links:
-        article = articles[link["content_object_id"]]
-        link["article_is_published"] = article.is_published
-        link["article_published_at"] = article.published_at
-        link["article_heat"] = -1 if article.heat is None else article.heat
-        link["article_quality"] = -1 if article.quality is None else article.quality
-        link["article_provider_id"] = article.provider_id
-    return links
+        return None
+
+    def copies(is_published, published_at, heat, quality, provider_id):
+        return {
+            "article_is_published": is_published,
+            "article_published_at": published_at,
+            "article_heat": -1 if heat is None else heat,
+            "article_quality": -1 if quality is None else quality,
+            "article_provider_id": provider_id,
+        }
+
+    found = {
+        row["id"]: copies(row["is_published"], row["published_at"], row["heat"], row["quality"], row["provider_id"])
+        for row in new_rows
+    }
+    for a in updated:
+        found[a.pk] = copies(a.is_published, a.published_at, a.heat, a.quality, a.provider_id)
+    return found
 
 
 class Table:
-    """Plain INSERT and UPDATE statements for one model, run with executemany.
+    """Plain INSERT and UPDATE statements for one model, run with executemany (on PostgreSQL,
+    one COPY per batch instead: see _copy).
 
     bulk_create and bulk_update build SQL and prepare every value in Python, which costs more
     than the database's own work here. Rows are dicts of attnames (missing ones take the
@@ -317,27 +352,24 @@ class Table:
         """attname -> function preparing a value for `conn` (None: passed as it is)."""
         ops, converters = conn.ops, {}
         for attname, field in self.prepared.items():
-            if isinstance(field, models.JSONField) and conn.vendor == "postgresql":
-                # PostgreSQL rows go through COPY, whose text format takes the JSON text itself
-                # (a Jsonb wrapper per value costs more than the dump). NULL stays SQL NULL.
-                dumps = functools.partial(json.dumps, cls=field.encoder)
-                converters[attname] = lambda v, dumps=dumps: None if v is None else dumps(v)
-            elif isinstance(field, models.JSONField):
-                # NULL stays SQL NULL, as JSONField.get_db_prep_save does.
-                converters[attname] = lambda v, enc=field.encoder: None if v is None else ops.adapt_json_value(v, enc)
+            if isinstance(field, models.JSONField):
+                converters[attname] = _json_converter(ops, field.encoder, as_text=conn.vendor == "postgresql")
             else:
-                converters[attname] = ops.adapt_datetimefield_value
+                converters[attname] = _same_as_last(ops.adapt_datetimefield_value)
         return converters
 
     def _params(self, rows, attnames):
         conn = connections[DEFAULT_DB_ALIAS]  # the real wrapper: the proxy is slow per value
         converters = self._converters(conn)
-        plan = [(a, converters.get(a), self.defaults[a]) for a in attnames]
+        plan = []
+        for attname in attnames:
+            convert = converters.get(attname)
+            default = self.defaults[attname]()  # once per call: rows that lack the column share it
+            plan.append((attname, convert, default if convert is None else convert(default)))
         return [
             [
-                (value if convert is None else convert(value))
+                (row[attname] if convert is None else convert(row[attname])) if attname in row else default
                 for attname, convert, default in plan
-                for value in (row[attname] if attname in row else default(),)
             ]
             for row in rows
         ]
@@ -403,6 +435,46 @@ class Table:
             cursor.execute("UPDATE {} t SET {} FROM {} s WHERE t.{pk} = s.{pk}".format(
                 quote(table), ", ".join(f"{n} = s.{n}" for n in names), scratch, pk=quote(pk.column)))
             cursor.execute(f"DROP TABLE {scratch}")
+
+
+def _json_converter(ops, encoder, *, as_text=False):
+    """A JSON column's values -> database values. NULL stays SQL NULL, as
+    JSONField.get_db_prep_save does. Empty mappings and lists of text (source_keys, mostly in
+    one of a few key orders) are encoded once per batch: they are most of a batch's JSON values.
+    as_text: the JSON text itself, for PostgreSQL's COPY (whose text format takes it as it is;
+    a Jsonb wrapper per value costs more than the dump)."""
+    if as_text:
+        dumps = functools.partial(json.dumps, cls=encoder)
+    else:
+        dumps = functools.partial(ops.adapt_json_value, encoder=encoder)
+    known = {}
+
+    def convert(value):
+        if value is None:
+            return None
+        kind = type(value)
+        if (kind is dict and not value) or (kind is list and all(type(item) is str for item in value)):
+            key = (kind, *value)
+            found = known.get(key)
+            if found is None:
+                found = known[key] = dumps(value)
+            return found
+        return dumps(value)
+
+    return convert
+
+
+def _same_as_last(convert):
+    """`convert`, answering a repeat of the previous value without converting it again (a
+    batch's rows share one `now` in four timestamp columns)."""
+    last = [object(), None]  # holds the value: its identity cannot be reused while compared
+
+    def converter(value):
+        if value is not last[0]:
+            last[:] = value, convert(value)
+        return last[1]
+
+    return converter
 
 
 def allocate_ids(model, count):
