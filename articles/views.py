@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from taggit.models import Tag
 
+from .cards import CardMaker, cards
 from .coverage import fold_page
 from .domains import normalize_domain
 from .embeds import article_player_url
@@ -74,10 +75,11 @@ def home(request):
         .annotate(heat=Sum("content_object__heat"), articles=Count("id"))
         .order_by(F("heat").desc(nulls_last=True), "-articles", "tag__name")[:12]
     )
+    maker = CardMaker()
     return render(request, "articles/home.html", {
-        "lead": top[0] if top else None,
-        "top_stories": top[1:],
-        "latest": latest,
+        "lead": maker.cards(top[:1], pinned_marks=True),
+        "top_stories": maker.cards(top[1:], pinned_marks=True),
+        "latest": maker.cards(latest),
         "trending_topics": trending_topics,
     })
 
@@ -138,7 +140,7 @@ def topic_detail(request, slug):
     return render(request, "articles/topic_detail.html", {
         "topic": topic,
         "page_obj": page,
-        "articles": articles,
+        "articles": cards(articles),
         "sort": sort,
         "sorts": sort_options(sort),
         "provider_filter": provider,
@@ -166,7 +168,7 @@ def provider_detail(request, domain):
     return render(request, "articles/provider_detail.html", {
         "provider": provider,
         "page_obj": page,
-        "articles": page.object_list,
+        "articles": cards(page.object_list),
         "sort": sort,
         "sorts": sort_options(sort),
     })
@@ -236,5 +238,5 @@ def search(request):
         "form": form,
         "query": query,
         "page_obj": page,
-        "articles": page.object_list if page else [],
+        "articles": cards(page.object_list) if page else [],
     })
