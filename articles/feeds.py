@@ -112,8 +112,12 @@ class TopicFeed(ArticleFeed):
         # The newest links of the topic, pinned or not, read from its index (where pinned links
         # come first), then only those articles: published() again, so what the feed shows
         # never rests on the copied columns alone.
-        links = ArticleTopic.objects.public_for_topic(obj).latest().values("content_object_id")
-        newest = Q(pk__in=links.filter(pinned=True)[:FEED_LENGTH]) | Q(pk__in=links.filter(pinned=False)[:FEED_LENGTH])
+        links = ArticleTopic.objects.public_for_topic(obj).values("content_object_id")
+        # The pinned ones in the topic_public_pinned index's own order: ordered by `-pinned` first,
+        # SQLite re-checks this sub-select against topic_public_latest, walking the whole topic.
+        pinned = links.filter(pinned=True).order_by("-article_published_at", "-content_object_id")
+        others = links.filter(pinned=False).latest()
+        newest = Q(pk__in=pinned[:FEED_LENGTH]) | Q(pk__in=others[:FEED_LENGTH])
         return Article.objects.published().filter(newest).latest().with_cards()[:FEED_LENGTH]
 
 
