@@ -18,6 +18,7 @@ from django.utils.feedgenerator import Atom1Feed, Enclosure
 from django.utils.html import escape
 from taggit.models import Tag
 
+from .cards import fetch_parts
 from .models import Article, ArticleTopic, TopicRedirect
 
 FEED_LENGTH = 50
@@ -47,13 +48,12 @@ class ArticleFeed(Feed):
         return item.provider.name
 
     def item_categories(self, item):
-        # topic_links and their tags are prefetched by with_cards().
-        return [link.tag.name for link in item.topic_links.all()]
+        # Fetched for the whole feed by items() (fetch_parts).
+        return [name for name, _ in item.card_topics]
 
     def item_enclosures(self, item):
         # The lead image, only when it is a web address (an uploaded file's URL is relative).
-        images = item.images.all()
-        src = images[0].src if images else None
+        src = item.card_image.src if item.card_image else None
         if not is_web_url(src):
             return []
         mime_type = mimetypes.guess_type(src.split("?", 1)[0])[0] or "image/jpeg"
@@ -71,7 +71,7 @@ class LatestArticlesFeed(ArticleFeed):
         return reverse("articles:home")
 
     def items(self):
-        return Article.objects.published().latest().with_cards()[:FEED_LENGTH]
+        return fetch_parts(Article.objects.published().latest().with_cards()[:FEED_LENGTH])
 
 
 class LatestArticlesAtomFeed(LatestArticlesFeed):
@@ -118,7 +118,7 @@ class TopicFeed(ArticleFeed):
         pinned = links.filter(pinned=True).order_by("-article_published_at", "-content_object_id")
         others = links.filter(pinned=False).latest()
         newest = Q(pk__in=pinned[:FEED_LENGTH]) | Q(pk__in=others[:FEED_LENGTH])
-        return Article.objects.published().filter(newest).latest().with_cards()[:FEED_LENGTH]
+        return fetch_parts(Article.objects.published().filter(newest).latest().with_cards()[:FEED_LENGTH])
 
 
 class TopicAtomFeed(TopicFeed):

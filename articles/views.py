@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from taggit.models import Tag
 
-from .cards import CardMaker, cards
+from .cards import CardMaker, cards, fetch_parts
 from .coverage import fold_page
 from .domains import normalize_domain
 from .embeds import article_player_url
@@ -75,6 +75,7 @@ def home(request):
         .annotate(heat=Sum("content_object__heat"), articles=Count("id"))
         .order_by(F("heat").desc(nulls_last=True), "-articles", "tag__name")[:12]
     )
+    fetch_parts(top + latest)  # both lists' images and topics in one pair of queries
     maker = CardMaker()
     return render(request, "articles/home.html", {
         "lead": maker.cards(top[:1], pinned_marks=True),

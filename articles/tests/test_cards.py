@@ -4,7 +4,7 @@ import pytest
 from django.template.defaultfilters import truncatechars
 from django.urls import NoReverseMatch, reverse, set_script_prefix
 
-from articles.cards import Reverser, cards, truncate_chars
+from articles.cards import Reverser, cards, fetch_parts, truncate_chars
 
 from .factories import make_article, make_provider, make_topic
 
@@ -60,3 +60,21 @@ def test_card_links_and_times_match_the_models():
     assert card["excerpt"] == "x" * 239 + "…"
     (bare_card,) = cards([bare])
     assert bare_card["published_iso"] == bare_card["published_ago"] == bare_card["excerpt"] == ""
+
+
+@pytest.mark.django_db
+def test_fetch_parts_gives_the_first_image_and_every_topic_in_order(django_assert_num_queries):
+    """Two queries for any number of articles; an article without images or topics gets none."""
+    from articles.models import Article, Image
+
+    first = make_article(topics=["Zebra", "Apple", "Mango"],
+                         images=[("https://img.example/1.jpg", 10, 20), ("https://img.example/2.jpg", 30, 40)])
+    Image.objects.filter(article=first, position=0).update(position=5)  # the second image now leads
+    bare = make_article()
+    articles = list(Article.objects.with_cards().filter(pk__in=[first.pk, bare.pk]).order_by("pk"))
+    with django_assert_num_queries(2):
+        fetch_parts(articles)
+    assert articles[0].card_image.src == "https://img.example/2.jpg"
+    assert (articles[0].card_image.width, articles[0].card_image.height) == (30, 40)
+    assert [name for name, _ in articles[0].card_topics] == ["Zebra", "Apple", "Mango"]
+    assert articles[1].card_image is None and articles[1].card_topics == []
