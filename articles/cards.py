@@ -134,7 +134,8 @@ class CardMaker:
             "published_ago": naturaltime(published) if published else "",
             "excerpt": truncate_chars(article.excerpt, EXCERPT_LENGTH) if article.excerpt else "",
             "image_src": src,
-            "image_size": (image.width, image.height) if src and image.width and image.height else None,
+            # As text: the template would pass a number through localize() on every card.
+            "image_size": (str(image.width), str(image.height)) if src and image.width and image.height else None,
             "also_covered_by": [
                 {"url": self.url_of(other), "name": other.provider.name}
                 for other in getattr(article, "also_covered_by", ())
