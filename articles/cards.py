@@ -56,6 +56,12 @@ class Reverser:
         return "".join(out)
 
 
+def article_urls():
+    """A function giving `article.get_absolute_url()`, for many articles of one request."""
+    reverser = Reverser("articles:article-detail", pk=918273645, slug="card-slug-marker")
+    return lambda article: reverser(pk=article.pk, slug=article.slug or "-")
+
+
 def fetch_parts(articles):
     """`articles` as a list, each given `card_image` (its first Image, or None) and `card_topics`
     ([(name, slug)] in the article's order). Two queries, whatever the number of articles.
@@ -102,14 +108,10 @@ class CardMaker:
     """
 
     def __init__(self):
-        self.article_url = Reverser("articles:article-detail", pk=918273645, slug="card-slug-marker")
+        self.url_of = article_urls()
         self.provider_url = Reverser("articles:provider-detail", domain="card-domain-marker")
         self.topic_url = Reverser("articles:topic-detail", slug="card-topic-marker")
         self.topic_urls = {}  # slug -> URL: most pages repeat a few topics
-
-    def url_of(self, article):
-        """`article.get_absolute_url()`."""
-        return self.article_url(pk=article.pk, slug=article.slug or "-")
 
     def chip(self, name, slug):
         url = self.topic_urls.get(slug)

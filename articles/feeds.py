@@ -18,7 +18,7 @@ from django.utils.feedgenerator import Atom1Feed, Enclosure
 from django.utils.html import escape
 from taggit.models import Tag
 
-from .cards import fetch_parts
+from .cards import article_urls, fetch_parts
 from .models import Article, ArticleTopic, TopicRedirect
 
 FEED_LENGTH = 50
@@ -30,6 +30,18 @@ def is_web_url(url):
 
 class ArticleFeed(Feed):
     """What every Newsroom feed says about an article."""
+
+    def entries(self, articles):
+        """`articles` as a list, with their image and topics (two queries for the whole feed)
+        and their links (one reverse() for the whole feed)."""
+        articles = fetch_parts(articles)
+        url_of = article_urls()
+        for article in articles:
+            article.url = url_of(article)
+        return articles
+
+    def item_link(self, item):
+        return item.url
 
     def item_title(self, item):
         return item.title
@@ -71,7 +83,7 @@ class LatestArticlesFeed(ArticleFeed):
         return reverse("articles:home")
 
     def items(self):
-        return fetch_parts(Article.objects.published().latest().with_cards()[:FEED_LENGTH])
+        return self.entries(Article.objects.published().latest().with_cards()[:FEED_LENGTH])
 
 
 class LatestArticlesAtomFeed(LatestArticlesFeed):
@@ -118,7 +130,7 @@ class TopicFeed(ArticleFeed):
         pinned = links.filter(pinned=True).order_by("-article_published_at", "-content_object_id")
         others = links.filter(pinned=False).latest()
         newest = Q(pk__in=pinned[:FEED_LENGTH]) | Q(pk__in=others[:FEED_LENGTH])
-        return fetch_parts(Article.objects.published().filter(newest).latest().with_cards()[:FEED_LENGTH])
+        return self.entries(Article.objects.published().filter(newest).latest().with_cards()[:FEED_LENGTH])
 
 
 class TopicAtomFeed(TopicFeed):
