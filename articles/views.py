@@ -141,7 +141,8 @@ def topic_detail(request, slug):
     return render(request, "articles/topic_detail.html", {
         "topic": topic,
         "page_obj": page,
-        "articles": cards(articles),
+        "articles": articles,
+        "cards": cards(articles),
         "sort": sort,
         "sorts": sort_options(sort),
         "provider_filter": provider,
@@ -169,7 +170,8 @@ def provider_detail(request, domain):
     return render(request, "articles/provider_detail.html", {
         "provider": provider,
         "page_obj": page,
-        "articles": cards(page.object_list),
+        "articles": page.object_list,
+        "cards": cards(page.object_list),
         "sort": sort,
         "sorts": sort_options(sort),
     })
@@ -239,5 +241,6 @@ def search(request):
         "form": form,
         "query": query,
         "page_obj": page,
-        "articles": cards(page.object_list) if page else [],
+        "articles": page.object_list if page else [],
+        "cards": cards(page.object_list) if page else [],
     })
