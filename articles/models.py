@@ -10,7 +10,7 @@ exactly as it came.
 from datetime import timedelta
 from datetime import timezone as dt_timezone
 
-from django.db import models
+from django.db import connections, models
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
@@ -265,9 +265,13 @@ class ArticleTopicQuerySet(models.QuerySet):
         A topic page takes its total (the sum) and its outlet list from this one scan.
         """
         counts = self.order_by().values_list("article_provider_id").annotate(n=models.Count("*"))
-        # iterator(): the largest topic has ~2,000 outlets, and a cached list of that many rows
-        # sets off two garbage collections per page view.
-        return dict(counts.iterator())
+        # The ORM's SQL, read with a plain cursor: the largest topic has ~2,000 outlets, and the
+        # ORM's per-row converters and cached result list cost more than the scan's remaining
+        # Python work (~1.5 ms, and two garbage collections per page view).
+        sql, params = counts.query.get_compiler(self.db).as_sql()
+        with connections[self.db].cursor() as cursor:
+            cursor.execute(sql, params)
+            return dict(cursor.fetchall())
 
     # The same orders as ArticleQuerySet's, pinned links first (topic pages put them on top).
     # Heat and quality are copied with -1 for "none", so plain DESC puts them last on every engine.
