@@ -18,6 +18,7 @@ from django.utils.feedgenerator import Atom1Feed, Enclosure
 from django.utils.html import escape
 from taggit.models import Tag
 
+from .cards import article_urls, fetch_parts
 from .models import Article, ArticleTopic, TopicRedirect
 
 FEED_LENGTH = 50
@@ -29,6 +30,18 @@ def is_web_url(url):
 
 class ArticleFeed(Feed):
     """What every Newsroom feed says about an article."""
+
+    def entries(self, articles):
+        """`articles` as a list, with their image and topics (two queries for the whole feed)
+        and their links (one reverse() for the whole feed)."""
+        articles = fetch_parts(articles)
+        url_of = article_urls()
+        for article in articles:
+            article.url = url_of(article)
+        return articles
+
+    def item_link(self, item):
+        return item.url
 
     def item_title(self, item):
         return item.title
@@ -47,13 +60,12 @@ class ArticleFeed(Feed):
         return item.provider.name
 
     def item_categories(self, item):
-        # topic_links and their tags are prefetched by with_cards().
-        return [link.tag.name for link in item.topic_links.all()]
+        # Fetched for the whole feed by items() (fetch_parts).
+        return [name for name, _ in item.card_topics]
 
     def item_enclosures(self, item):
         # The lead image, only when it is a web address (an uploaded file's URL is relative).
-        images = item.images.all()
-        src = images[0].src if images else None
+        src = item.card_image.src if item.card_image else None
         if not is_web_url(src):
             return []
         mime_type = mimetypes.guess_type(src.split("?", 1)[0])[0] or "image/jpeg"
@@ -71,7 +83,7 @@ class LatestArticlesFeed(ArticleFeed):
         return reverse("articles:home")
 
     def items(self):
-        return Article.objects.published().latest().with_cards()[:FEED_LENGTH]
+        return self.entries(Article.objects.published().latest().with_cards()[:FEED_LENGTH])
 
 
 class LatestArticlesAtomFeed(LatestArticlesFeed):
@@ -112,9 +124,13 @@ class TopicFeed(ArticleFeed):
         # The newest links of the topic, pinned or not, read from its index (where pinned links
         # come first), then only those articles: published() again, so what the feed shows
         # never rests on the copied columns alone.
-        links = ArticleTopic.objects.public_for_topic(obj).latest().values("content_object_id")
-        newest = Q(pk__in=links.filter(pinned=True)[:FEED_LENGTH]) | Q(pk__in=links.filter(pinned=False)[:FEED_LENGTH])
-        return Article.objects.published().filter(newest).latest().with_cards()[:FEED_LENGTH]
+        links = ArticleTopic.objects.public_for_topic(obj).values("content_object_id")
+        # The pinned ones in the topic_public_pinned index's own order: ordered by `-pinned` first,
+        # SQLite re-checks this sub-select against topic_public_latest, walking the whole topic.
+        pinned = links.filter(pinned=True).order_by("-article_published_at", "-content_object_id")
+        others = links.filter(pinned=False).latest()
+        newest = Q(pk__in=pinned[:FEED_LENGTH]) | Q(pk__in=others[:FEED_LENGTH])
+        return self.entries(Article.objects.published().filter(newest).latest().with_cards()[:FEED_LENGTH])
 
 
 class TopicAtomFeed(TopicFeed):

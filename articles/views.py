@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from taggit.models import Tag
 
+from .cards import CardMaker, cards, fetch_parts
 from .coverage import fold_page
 from .domains import normalize_domain
 from .embeds import article_player_url
@@ -74,10 +75,12 @@ def home(request):
         .annotate(heat=Sum("content_object__heat"), articles=Count("id"))
         .order_by(F("heat").desc(nulls_last=True), "-articles", "tag__name")[:12]
     )
+    fetch_parts(top + latest)  # both lists' images and topics in one pair of queries
+    maker = CardMaker()
     return render(request, "articles/home.html", {
-        "lead": top[0] if top else None,
-        "top_stories": top[1:],
-        "latest": latest,
+        "lead": maker.cards(top[:1], pinned_marks=True),
+        "top_stories": maker.cards(top[1:], pinned_marks=True),
+        "latest": maker.cards(latest),
         "trending_topics": trending_topics,
     })
 
@@ -139,6 +142,7 @@ def topic_detail(request, slug):
         "topic": topic,
         "page_obj": page,
         "articles": articles,
+        "cards": cards(articles),
         "sort": sort,
         "sorts": sort_options(sort),
         "provider_filter": provider,
@@ -167,6 +171,7 @@ def provider_detail(request, domain):
         "provider": provider,
         "page_obj": page,
         "articles": page.object_list,
+        "cards": cards(page.object_list),
         "sort": sort,
         "sorts": sort_options(sort),
     })
@@ -237,4 +242,5 @@ def search(request):
         "query": query,
         "page_obj": page,
         "articles": page.object_list if page else [],
+        "cards": cards(page.object_list) if page else [],
     })

@@ -84,7 +84,7 @@ def test_home_empty_state(client):
 def test_home_query_count_is_fixed(client, django_assert_num_queries):
     for i in range(30):
         make_article(f"Story {i}", topics=["AI", f"Topic {i}"], images=[("https://img.example/a.jpg", 800, 450)])
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(6):
         assert client.get(reverse("articles:home")).status_code == 200
 
 
