@@ -136,16 +136,18 @@ def topic_detail(request, slug):
         .annotate(shared=Count("id"))
         .order_by("-shared", "tag__name")[:10]
     )
+    maker = CardMaker()
     return render(request, "articles/topic_detail.html", {
         "topic": topic,
         "page_obj": page,
         "articles": articles,
-        "cards": cards(articles),
+        "cards": maker.cards(articles),
         "sort": sort,
         "sorts": sort_options(sort),
         "provider_filter": provider,
         "providers": leaders,
-        "related_topics": related_topics,
+        # Chips like the cards' (their links reversed once per page, not per topic).
+        "related_topics": [maker.chip(t["tag__name"], t["tag__slug"]) for t in related_topics],
     })
 
 
