@@ -327,15 +327,21 @@ class ArticleTopic(TaggedItemBase):
             models.Index(fields=["tag", "content_object"], name="articletopic_tag_article"),
             # One per topic-page order (and the outlet filter): the page, its count and its
             # offset are read from the index alone, whatever the topic's size or the page's depth.
+            # The flag of the condition is a column too: without it SQLite reads each link's
+            # table row for `WHERE "article_is_published"` (23,000 rows to count the outlets of `ai`).
             # No index may lead with (tag, article_published_at): SQLite would prefer it for the
             # `published_at <= now` range and then sort the whole topic for every order.
-            models.Index(fields=["tag", "-pinned", "-article_published_at", "-content_object"],
+            models.Index(fields=["tag", "-pinned", "-article_published_at", "-content_object",
+                                 "article_is_published"],
                          condition=PUBLIC_LINK, name="topic_public_latest"),
-            models.Index(fields=["tag", "-pinned", "-article_heat", "-article_published_at", "-content_object"],
+            models.Index(fields=["tag", "-pinned", "-article_heat", "-article_published_at", "-content_object",
+                                 "article_is_published"],
                          condition=PUBLIC_LINK, name="topic_public_heat"),
-            models.Index(fields=["tag", "-pinned", "-article_quality", "-article_published_at", "-content_object"],
+            models.Index(fields=["tag", "-pinned", "-article_quality", "-article_published_at", "-content_object",
+                                 "article_is_published"],
                          condition=PUBLIC_LINK, name="topic_public_quality"),
-            models.Index(fields=["tag", "article_provider_id", "-pinned", "-article_published_at", "-content_object"],
+            models.Index(fields=["tag", "article_provider_id", "-pinned", "-article_published_at", "-content_object",
+                                 "article_is_published"],
                          condition=PUBLIC_LINK, name="topic_public_provider"),
             # The few pinned links alone (the feed merges them with the newest others).
             models.Index(fields=["tag", "-article_published_at", "-content_object"],
