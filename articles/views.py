@@ -114,12 +114,10 @@ def topic_detail(request, slug):
     # The page is read from the topic's links alone (their copied article columns and the
     # index for the chosen order); only the page's own articles are then fetched.
     links = ArticleTopic.objects.public_for_topic(topic)
-    by_provider = links.count_by_provider()
     provider = normalize_domain(request.GET.get("provider", ""))
-    listed, count = links, sum(by_provider.values())
-    if provider:
-        provider_id = Provider.objects.filter(domain=provider).values_list("pk", flat=True).first()
-        listed, count = links.filter(article_provider_id=provider_id), by_provider.get(provider_id, 0)
+    provider_id = Provider.objects.filter(domain=provider).values_list("pk", flat=True).first() if provider else None
+    total, leaders, from_provider = links.outlets(30, provider_id=provider_id)
+    listed, count = (links.filter(article_provider_id=provider_id), from_provider) if provider else (links, total)
     sort = sort_choice(request)
     page = paginate(request, getattr(listed, SORTS[sort][1])().values_list("content_object_id", "pinned"), count=count)
     pinned = {pk for pk, is_pinned in page.object_list if is_pinned}
@@ -138,16 +136,18 @@ def topic_detail(request, slug):
         .annotate(shared=Count("id"))
         .order_by("-shared", "tag__name")[:10]
     )
+    maker = CardMaker()
     return render(request, "articles/topic_detail.html", {
         "topic": topic,
         "page_obj": page,
         "articles": articles,
-        "cards": cards(articles),
+        "cards": maker.cards(articles),
         "sort": sort,
         "sorts": sort_options(sort),
         "provider_filter": provider,
-        "providers": Provider.objects.leaders(by_provider, 30),
-        "related_topics": related_topics,
+        "providers": leaders,
+        # Chips like the cards' (their links reversed once per page, not per topic).
+        "related_topics": [maker.chip(t["tag__name"], t["tag__slug"]) for t in related_topics],
     })
 
 

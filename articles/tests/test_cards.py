@@ -40,6 +40,7 @@ def test_reverser_refuses_what_reverse_refuses(value):
 
 @pytest.mark.parametrize("text", [
     "short", "x" * 240, "x" * 241, "word " * 100, "e\u0301" * 240, "e\u0301" * 241, "Ａ" * 300, "a\u0300b" * 120,
+    "q\u0307" * 200, "x" * 238 + "\u0301" * 3 + "yz", "x" * 239 + "q\u0307" + "y" * 5, "x" * 241 + "\u2026", "🙂" * 250,
 ])
 def test_truncate_chars_is_the_truncatechars_filter(text):
     assert truncate_chars(text, 240) == truncatechars(text, 240)

@@ -171,6 +171,23 @@ def test_topic_page_filters_by_provider(client):
     assert '<option value="alpha.example">Alpha (1)</option>' in page
 
 
+def test_topic_page_outlet_list_shows_the_30_largest_ties_by_name(client):
+    """The outlet filter lists the 30 outlets with most articles, ties in name order, with counts."""
+    big = make_provider("Big", "big.example")
+    for _ in range(3):
+        make_article(topics=["Chips"], provider=big)
+    for i in range(31):  # 31 outlets tied at one article: only the first 29 by name make the list
+        make_article(topics=["Chips"], provider=make_provider(f"Outlet {i:02}", f"o{i:02}.example"))
+    make_article(topics=["Chips"], provider=make_provider("Drafty", "drafty.example"), published=False)
+    url = reverse("articles:topic-detail", kwargs={"slug": "chips"})
+    page = text(client.get(url, {"provider": "o30.example"}))
+    options = page[page.index('<select id="provider-filter"'):page.index("</select>")]
+    assert options.count("<option") == 31  # "All outlets" and 30 outlets
+    assert options.index("Big (3)") < options.index("Outlet 00 (1)") < options.index("Outlet 28 (1)")
+    assert "Outlet 29" not in options and "o30.example" not in options and "Drafty" not in options
+    assert "34 articles" in text(client.get(url)) and "1 article from o30.example" in page
+
+
 def test_topic_page_related_topics_are_those_that_co_occur_most(client):
     for _ in range(3):
         make_article(topics=["Batteries", "Cars"])
@@ -266,16 +283,16 @@ def test_topic_page_pages_forward_without_repeats(client):
 
 
 def test_topic_page_query_count_is_fixed(client, django_assert_num_queries, django_assert_max_num_queries):
-    """Twelve queries whether the page holds 2 or 20 articles (fewer when nothing is linked)."""
+    """Eleven queries whether the page holds 2 or 20 articles (fewer when nothing is linked)."""
     url = "/topics/busy/"
     a = make_article(topics=["Busy", "Other"], images=[("https://img.example/1.jpg", 10, 10)])
     b = make_article(topics=["Busy"])
     make_related(a, web_url=b.identity_url)
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(11):
         client.get(url)
     for i in range(40):
         make_article(topics=["Busy", f"Other {i}"], images=[("https://img.example/x.jpg", 10, 10)])
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(11):
         client.get(url, {"page": 2, "sort": "trending"})
 
 
