@@ -38,7 +38,6 @@ class Provider(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
-
     class Meta:
         ordering = ["name"]
         constraints = [
