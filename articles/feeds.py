@@ -10,7 +10,7 @@ is HTML-escaped first: a "<b>" in an excerpt reaches the reader as text.
 import mimetypes
 
 from django.contrib.syndication.views import Feed
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -124,13 +124,15 @@ class TopicFeed(ArticleFeed):
         # The newest links of the topic, pinned or not, read from its index (where pinned links
         # come first), then only those articles: published() again, so what the feed shows
         # never rests on the copied columns alone.
-        links = ArticleTopic.objects.public_for_topic(obj).values("content_object_id")
+        links = ArticleTopic.objects.public_for_topic(obj).values_list("content_object_id", flat=True)
         # The pinned ones in the topic_public_pinned index's own order: ordered by `-pinned` first,
         # SQLite re-checks this sub-select against topic_public_latest, walking the whole topic.
         pinned = links.filter(pinned=True).order_by("-article_published_at", "-content_object_id")
         others = links.filter(pinned=False).latest()
-        newest = Q(pk__in=pinned[:FEED_LENGTH]) | Q(pk__in=others[:FEED_LENGTH])
-        return self.entries(Article.objects.published().filter(newest).latest().with_cards()[:FEED_LENGTH])
+        # The ids first, as a list: PostgreSQL planned `pk IN (…) OR pk IN (…)` as a walk down the
+        # published-date index with both sub-selects as filters (92,000 rows for 50, 215 ms).
+        newest = [*pinned[:FEED_LENGTH], *others[:FEED_LENGTH]]
+        return self.entries(Article.objects.published().filter(pk__in=newest).latest().with_cards()[:FEED_LENGTH])
 
 
 class TopicAtomFeed(TopicFeed):
