@@ -207,6 +207,8 @@ def import_paths(
         flush()
     finally:
         bar.close()
+        if writer is not None:
+            writer.finish()
     report.elapsed = time.monotonic() - started
     return report
 

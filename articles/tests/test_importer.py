@@ -138,6 +138,32 @@ def test_reimport_of_unchanged_files_writes_nothing(tmp_path):
     assert snapshot() == before
 
 
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's WAL checkpoints")
+def test_sqlite_checkpoints_once_per_run_not_once_per_batch(tmp_path):
+    """During a run the WAL may grow (checkpointing after every batch rewrote the same index
+    pages again and again); afterwards the connection is back to SQLite's default interval."""
+    for n in range(3):
+        write(tmp_path, f"{n}.md", front_matter(webUrl=f"https://orbit.example/{n}"))
+
+    def interval():
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA wal_autocheckpoint")
+            return cursor.fetchone()[0]
+
+    seen = []
+    real_write = write_module.Writer.write
+
+    def spying_write(self, *args, **kwargs):
+        seen.append(interval())
+        return real_write(self, *args, **kwargs)
+
+    with mock.patch.object(write_module.Writer, "write", spying_write):
+        report = import_paths([tmp_path], batch_size=2)
+    assert report.created == 3
+    assert seen == [write_module.SQLITE_IMPORT_CHECKPOINT_PAGES] * 2
+    assert interval() == write_module.SQLITE_DEFAULT_CHECKPOINT_PAGES
+
+
 def test_changed_file_updates_its_article_and_children_match_exactly(tmp_path):
     path = write(tmp_path, "a.md", front_matter())
     import_paths([path])
