@@ -54,11 +54,11 @@ def also_covered_by(articles, queryset, *, outgoing, pinned=frozenset()):
 
     `outgoing`: {pk: web_urls it lists} for `articles`. Three queries whatever the page size.
     """
+    if not articles:
+        return {}
     by_pk = {a.pk: a for a in articles}
     identities = {a.identity_url: a.pk for a in articles}
-    listed = set().union(*(outgoing.get(pk, set()) for pk in by_pk)) if by_pk else set()
-    if not by_pk:
-        return {}
+    listed = set().union(*(outgoing.get(pk, set()) for pk in by_pk))
     # The linked articles by their own indexes first (one UNION), then only those of `queryset`:
     # an OR of the two inside the topic's query would make the database walk the whole topic.
     linked = (

@@ -126,7 +126,7 @@ class TopicFeed(ArticleFeed):
         # never rests on the copied columns alone.
         links = ArticleTopic.objects.public_for_topic(obj).values_list("content_object_id", flat=True)
         # The pinned ones in the topic_public_pinned index's own order: ordered by `-pinned` first,
-        # SQLite re-checks this sub-select against topic_public_latest, walking the whole topic.
+        # SQLite would read them through topic_public_latest, walking the whole topic.
         pinned = links.filter(pinned=True).order_by("-article_published_at", "-content_object_id")
         others = links.filter(pinned=False).latest()
         # The ids first, as a list: PostgreSQL planned `pk IN (…) OR pk IN (…)` as a walk down the

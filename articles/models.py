@@ -78,12 +78,6 @@ class ArticleQuerySet(models.QuerySet):
         """What readers may see: the one definition, used by every public page."""
         return self.filter(published_q())
 
-    def for_topic(self, slug):
-        return self.filter(topic_links__tag__slug=slug).distinct()
-
-    def from_provider(self, domain):
-        return self.filter(provider__domain=normalize_domain(domain))
-
     def latest(self):
         # On published articles (which always have a time) no NULLS LAST is needed, and
         # without it the date indexes serve the order.

@@ -79,8 +79,11 @@ class InvalidateOnAdminWriteMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
-        admin_root = reverse("admin:index")
-        if request.method == "POST" and request.path_info.startswith(admin_root) and response.status_code < 400:
+        if (
+            request.method == "POST"
+            and response.status_code < 400
+            and request.path_info.startswith(reverse("admin:index"))  # reversed only for a POST
+        ):
             if getattr(request, "user", None) is not None and request.user.is_authenticated:
                 content_changed()
         return response

@@ -48,27 +48,22 @@ def sort_options(current):
     return [{"key": key, "label": label, "current": key == current} for key, (label, _) in SORTS.items()]
 
 
-def newest_first(queryset):
-    # Published rows always have a time, so no NULLS LAST: the article_public_date index serves it.
-    return queryset.order_by("-published_at", "-id")
-
-
 def recent_ids():
-    return newest_first(Article.objects.published()).values("pk")[:RECENT_WINDOW]
+    return Article.objects.published().latest().values("pk")[:RECENT_WINDOW]
 
 
 def home(request):
     published = Article.objects.published()
     # Pinned ids first, in their own indexed query: OR-ing the flag into the next query
     # would make the database scan every article.
-    pinned = list(newest_first(published.filter(pinned_home=True)).values_list("pk", flat=True)[:5])
+    pinned = list(published.filter(pinned_home=True).latest().values_list("pk", flat=True)[:5])
     top = list(
         published.filter(Q(pk__in=pinned) | Q(pk__in=recent_ids()))
         .order_by("-pinned_home", F("heat").desc(nulls_last=True), "-published_at", "-id")
         .with_cards()[:5]
     )
     top_ids = {a.pk for a in top}
-    latest = [a for a in newest_first(published).with_cards()[:12 + len(top_ids)] if a.pk not in top_ids][:12]
+    latest = [a for a in published.latest().with_cards()[:12 + len(top_ids)] if a.pk not in top_ids][:12]
     trending_topics = (
         ArticleTopic.objects.filter(content_object__in=recent_ids())
         .values("tag__name", "tag__slug")

@@ -424,18 +424,18 @@ class Table:
         """UPDATE the given columns of model instances, by primary key."""
         if not objs:
             return
-        quote = connection.ops.quote_name
         columns = [self.model._meta.get_field(a.removesuffix("_id") if a.endswith("_id") else a) for a in attnames]
-        sql = "UPDATE {} SET {} WHERE {} = %s".format(
-            quote(self.model._meta.db_table),
-            ", ".join(f"{quote(f.column)} = %s" for f in columns),
-            quote(self.model._meta.pk.column),
-        )
         attnames = [f.attname for f in columns]
         params = [values + [obj.pk] for values, obj in zip(self._params(map(self.row_of, objs), attnames), objs)]
         if connection.vendor == "postgresql":
             self._update_from_copy(columns, params)
             return
+        quote = connection.ops.quote_name
+        sql = "UPDATE {} SET {} WHERE {} = %s".format(
+            quote(self.model._meta.db_table),
+            ", ".join(f"{quote(f.column)} = %s" for f in columns),
+            quote(self.model._meta.pk.column),
+        )
         with connection.cursor() as cursor:
             cursor.executemany(sql, params)
 
