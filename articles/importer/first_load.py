@@ -1,0 +1,96 @@
+"""A large first import into an empty SQLite database, loaded the way a restore is.
+
+Each article row lands in a dozen secondary indexes keyed by dates, topics, providers and
+URLs, and each topic link in half a dozen more. Inserted batch by batch, those keys fall
+all over their B-trees, so every batch rewrites pages everywhere: at 100,000 articles that
+upkeep was most of the writer's time. Building an index once from the finished table is a
+single sort.
+
+So, when the article table is empty and the run is large, the secondary indexes of the
+article tables are dropped at the start, the batches are written and committed as usual,
+and the indexes are built again from their stored SQL at the end (also after an error or
+Ctrl-C). Unique indexes, unique constraints, primary keys and the triggers stay throughout,
+so the rows written are the same as in an ordinary import. The dropped indexes' SQL is kept
+in a table of its own, written in the same transaction as the drop: if the process is
+killed before it rebuilds them, the next import builds them first (`finish_interrupted`).
+
+(One transaction for the whole load was tried and measured slower: the WAL grows to the
+size of the database and every page read looks through it.)
+
+PostgreSQL imports are not changed: COPY and statement-level triggers already serve them.
+"""
+
+from django.db import connection, transaction
+
+from articles.models import Article, ArticleTopic, Image, RelatedLink
+
+# Below this many files the per-batch path is as fast.
+FIRST_LOAD_MIN_FILES = 1_000
+TABLES = tuple(model._meta.db_table for model in (Article, ArticleTopic, Image, RelatedLink))
+# Not a model: it exists only while a first load runs (or after one was killed).
+PENDING_TABLE = "articles_first_load_pending_index"
+
+
+def applies(file_count, *, dry_run):
+    """Whether a run of `file_count` files is a first load (checked again in drop_indexes)."""
+    return (
+        connection.vendor == "sqlite"
+        and not dry_run
+        and file_count >= FIRST_LOAD_MIN_FILES
+        and not Article.objects.exists()
+    )
+
+
+def drop_indexes():
+    """Drop the article tables' secondary indexes, remembering them; False (nothing dropped)
+    when articles or another first load got there first."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        # The transaction is IMMEDIATE (settings): no other import writes until it ends.
+        if Article.objects.exists() or _pending_exists(cursor):
+            return False
+        indexes = secondary_indexes(cursor)
+        cursor.execute(f"CREATE TABLE {PENDING_TABLE} (name TEXT PRIMARY KEY, sql TEXT NOT NULL)")
+        cursor.executemany(f"INSERT INTO {PENDING_TABLE} (name, sql) VALUES (%s, %s)", indexes)
+        for name, _ in indexes:
+            cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
+    return True
+
+
+def build_indexes():
+    """Build the indexes a first load dropped (none pending: nothing to do)."""
+    if connection.vendor != "sqlite":
+        return
+    with transaction.atomic(), connection.cursor() as cursor:
+        if not _pending_exists(cursor):
+            return
+        cursor.execute(f"SELECT name, sql FROM {PENDING_TABLE}")
+        pending = cursor.fetchall()
+        cursor.execute("SELECT name FROM sqlite_master WHERE type = 'index'")
+        present = {name for (name,) in cursor.fetchall()}
+        for name, sql in pending:
+            if name not in present:
+                cursor.execute(sql)
+        cursor.execute(f"DROP TABLE {PENDING_TABLE}")
+
+
+# The same thing, said for the caller at the start of a run.
+finish_interrupted = build_indexes
+
+
+def secondary_indexes(cursor):
+    """(name, CREATE INDEX statement) of the article tables' own non-unique indexes. SQLite's
+    automatic indexes (unique constraints) have no SQL and cannot be dropped: they stay, and
+    so does any unique index, which the load must keep enforcing."""
+    cursor.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
+        " AND sql NOT LIKE 'CREATE UNIQUE%%' AND tbl_name IN ({}) ORDER BY tbl_name, name".format(
+            ", ".join(["%s"] * len(TABLES))
+        ),
+        TABLES,
+    )
+    return cursor.fetchall()
+
+
+def _pending_exists(cursor):
+    cursor.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = %s", [PENDING_TABLE])
+    return cursor.fetchone() is not None

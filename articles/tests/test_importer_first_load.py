@@ -1,0 +1,128 @@
+"""A large first import into an empty SQLite database builds its indexes once, at the end."""
+
+from unittest import mock
+
+import pytest
+from django.db import connection
+
+from articles.importer import first_load, import_paths
+from articles.importer import write as write_module
+from articles.models import Article, ArticleTopic
+
+from .importing import front_matter, write
+
+pytestmark = pytest.mark.django_db
+sqlite_only = pytest.mark.skipif(connection.vendor != "sqlite", reason="the first load is SQLite's")
+
+# Timestamps and ids differ between two runs; everything else must not.
+RUN_COLUMNS = {"id", "first_imported_at", "last_imported_at", "created_at", "updated_at"}
+
+
+def _corpus(directory, count):
+    topics = ["Space", "AI", "Climate", "Courts"]
+    for n in range(count):
+        write(
+            directory,
+            f"{n:03}.md",
+            front_matter(
+                title=f"Story {n} about {topics[n % 4]}",
+                webUrl=f"https://news{n % 3}.example/story-{n}",
+                provider={"name": f"News {n % 3}", "domain": f"news{n % 3}.example"},
+                topics=[topics[n % 4], topics[(n + 1) % 4]],
+                heat=n,
+                published=n % 5 != 0,
+                publishedDateTime=f"2026-11-{n % 28 + 1:02}T08:00:00Z",
+            ),
+        )
+
+
+def _indexes():
+    with connection.cursor() as cursor:
+        return first_load.secondary_indexes(cursor)
+
+
+def _pending():
+    with connection.cursor() as cursor:
+        return first_load._pending_exists(cursor)
+
+
+def _stored():
+    """Articles with their topic links (and the columns the links copy) and search hits."""
+    articles = sorted(
+        tuple((k, v) for k, v in row.items() if k not in RUN_COLUMNS) for row in Article.objects.values()
+    )
+    links = sorted(
+        ArticleTopic.objects.values_list(
+            "content_object__identity_url", "tag__name", "position", "article_is_published",
+            "article_published_at", "article_heat", "article_quality",
+        )
+    )
+    found = sorted(Article.objects.published().search("space story").values_list("identity_url", flat=True))
+    return articles, links, found
+
+
+@sqlite_only
+def test_first_load_stores_what_a_batch_by_batch_import_stores(tmp_path, monkeypatch):
+    _corpus(tmp_path, 12)
+    before = _indexes()
+    monkeypatch.setattr(first_load, "FIRST_LOAD_MIN_FILES", 10)
+    with mock.patch.object(first_load, "drop_indexes", wraps=first_load.drop_indexes) as dropped:
+        report = import_paths([tmp_path], batch_size=5)
+    assert dropped.call_count == 1 and report.created == 12
+    assert _indexes() == before, "every index is back, with the same definition"
+    assert not _pending()
+    loaded = _stored()
+    assert loaded[2], "the search index was filled"
+
+    Article.objects.all().delete()
+    monkeypatch.setattr(first_load, "FIRST_LOAD_MIN_FILES", 10**9)
+    with mock.patch.object(first_load, "drop_indexes") as dropped:
+        import_paths([tmp_path], batch_size=5)
+    assert dropped.call_count == 0
+    assert _stored() == loaded
+
+
+@sqlite_only
+@pytest.mark.parametrize("error", [RuntimeError("disk on fire"), KeyboardInterrupt()])
+def test_a_failed_first_load_keeps_its_whole_batches_and_rebuilds_the_indexes(tmp_path, monkeypatch, error):
+    _corpus(tmp_path, 9)
+    before = _indexes()
+    monkeypatch.setattr(first_load, "FIRST_LOAD_MIN_FILES", 5)
+    real = write_module.Writer._replace_children
+    calls = {"n": 0}
+
+    def failing(self, *args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise error
+        return real(self, *args, **kwargs)
+
+    with mock.patch.object(write_module.Writer, "_replace_children", failing):
+        with pytest.raises(type(error)):
+            import_paths([tmp_path], batch_size=4)
+    assert Article.objects.count() == 4, "the first batch is committed, the failed one rolled back"
+    assert _indexes() == before and not _pending()
+
+    report = import_paths([tmp_path], batch_size=4)
+    assert (report.created, report.unchanged) == (5, 4)
+
+
+@sqlite_only
+def test_indexes_a_killed_first_load_dropped_are_built_by_the_next_import(tmp_path):
+    before = _indexes()
+    assert first_load.drop_indexes()  # ... and then the process was killed
+    assert _indexes() == [] and _pending()
+    assert not first_load.drop_indexes(), "a second first load leaves the pending list alone"
+
+    import_paths([write(tmp_path, "a.md", front_matter())])
+    assert _indexes() == before and not _pending()
+    assert Article.objects.count() == 1
+
+
+def test_only_a_large_run_into_an_empty_sqlite_database_is_a_first_load(tmp_path):
+    big = first_load.FIRST_LOAD_MIN_FILES
+    assert first_load.applies(big, dry_run=False) == (connection.vendor == "sqlite")
+    assert not first_load.applies(big - 1, dry_run=False)
+    assert not first_load.applies(big, dry_run=True)
+    import_paths([write(tmp_path, "a.md", front_matter())])
+    assert not first_load.applies(big, dry_run=False), "the database holds an article"
