@@ -2,7 +2,7 @@
 
 `import_paths` is the one entry point: the import_articles command, the admin
 upload and the tests call it. `parse` is pure (no database); `write` owns the rows.
-The names below load lazily, so worker processes can import `parse` without Django.
+The names below load lazily, so worker processes can import `parse` and `parse_pool` without Django.
 """
 
 __all__ = ["ImportReport", "SourceNotFound", "discover", "import_paths"]

@@ -60,8 +60,11 @@ def build_indexes():
     """Build the indexes a first load dropped (none pending: nothing to do)."""
     if connection.vendor != "sqlite":
         return
+    with connection.cursor() as cursor:
+        if not _pending_exists(cursor):  # the usual case: one cheap read, no transaction
+            return
     with transaction.atomic(), connection.cursor() as cursor:
-        if not _pending_exists(cursor):
+        if not _pending_exists(cursor):  # built meanwhile by another import
             return
         cursor.execute(f"SELECT name, sql FROM {PENDING_TABLE}")
         pending = cursor.fetchall()

@@ -1,10 +1,8 @@
 """One import run: find the files, parse them (in worker processes for large runs), write in batches."""
 
-import multiprocessing
 import os
 import sys
 import time
-from collections import deque
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -13,7 +11,8 @@ from articles.models import Article
 from articles.page_cache import content_changed
 
 from . import first_load
-from .parse import SUFFIXES, Refused, Unchanged, content_hash, parse_sources, read_source
+from .parse import SUFFIXES, Refused, Unchanged, read_and_parse
+from .parse_pool import ParsePool
 from .write import Writer
 
 BATCH_SIZE = 500
@@ -89,57 +88,32 @@ def discover(paths):
     return [p for p in found if not (p in seen or seen.add(p))]
 
 
-# Files travel to workers in chunks; at most WINDOW chunks are in flight, so parsed records
-# never pile up faster than the writer takes them (memory stays flat whatever the corpus size).
+# Files travel to workers in chunks of paths; at most WINDOW chunks are out at a time, so
+# parsed records never pile up faster than the writer takes them (memory stays flat whatever
+# the corpus size).
 CHUNK = 16
 WINDOW = 48
 
 
 def _parse_all(files, *, workers, max_bytes, known_hashes):
-    """Results for `files`, in order. The parent reads and hashes every file (unchanged ones end
-    there, without parsing); the rest are parsed in fresh worker processes for large runs."""
-    parallel = workers > 1 and len(files) >= PARALLEL_THRESHOLD
-    pool = multiprocessing.get_context("spawn").Pool(workers) if parallel else None
-    pending = deque()  # per chunk: a list of results, or the AsyncResult that will give one
-
-    def submit(chunk):
-        ready, jobs = [], []
-        for path in chunk:
-            data = read_source(path, max_bytes=max_bytes)
-            if isinstance(data, Refused):
-                ready.append(data)
-                continue
-            digest = content_hash(data)
-            if digest in known_hashes:
-                ready.append(Unchanged(path, digest))
-            else:
-                jobs.append((path, data, digest))
-                ready.append(None)  # its place in the order
-        if pool is None or not jobs:
-            parsed = iter(parse_sources(jobs))
-            pending.append([r if r is not None else next(parsed) for r in ready])
-        else:
-            pending.append((ready, pool.apply_async(parse_sources, (jobs,))))
-
-    def collect(entry):
-        if isinstance(entry, list):
-            return entry
-        ready, async_result = entry
-        parsed = iter(async_result.get())
-        return [r if r is not None else next(parsed) for r in ready]
-
+    """Results for `files` (Parsed, Unchanged or Refused), in order. Unchanged files (their
+    hash is known) end at the hash, without parsing; large runs are read and parsed in
+    worker processes."""
+    if workers < 2 or len(files) < PARALLEL_THRESHOLD:
+        for path in files:
+            yield read_and_parse(path, max_bytes=max_bytes, known_hashes=known_hashes)
+        return
+    chunks = [files[i : i + CHUNK] for i in range(0, len(files), CHUNK)]
+    pool = ParsePool(workers, max_bytes=max_bytes, known_hashes=known_hashes)
     try:
-        chunks = (files[i : i + CHUNK] for i in range(0, len(files), CHUNK))
-        for chunk in chunks:
-            submit(chunk)
-            while len(pending) >= (WINDOW if pool else 1):
-                yield from collect(pending.popleft())
-        while pending:
-            yield from collect(pending.popleft())
+        given = 0
+        for taken in range(len(chunks)):
+            while given < len(chunks) and given - taken < WINDOW:
+                pool.submit(chunks[given])
+                given += 1
+            yield from pool.next_results()
     finally:
-        if pool is not None:
-            pool.terminate()
-            pool.join()
+        pool.close()
 
 
 def import_paths(
