@@ -189,6 +189,35 @@ def test_changed_file_updates_its_article_and_children_match_exactly(tmp_path):
     assert article.last_imported_at > article.first_imported_at
 
 
+def test_a_change_to_the_text_rewrites_only_what_changed(tmp_path):
+    """Images, related links and topic links equal to the stored ones stay as they are (with
+    editors' pins and uploads); the article's UPDATE names only the changed columns."""
+    path = write(tmp_path, "a.md", front_matter())
+    import_paths([path])
+    children = lambda model: list(model.objects.order_by("pk").values_list("pk", flat=True))  # noqa: E731
+    before = {model: children(model) for model in (Image, RelatedLink, ArticleTopic)}
+    ArticleTopic.objects.filter(tag__name="Space").update(pinned=True)
+    Image.objects.update(file="articles/uploaded.jpg")
+
+    write(tmp_path, "a.md", front_matter(title="Solar sails pass a second test", heat=71))
+    with CaptureQueriesContext(connection) as queries:
+        report = import_paths([path])
+    assert report.updated == 1
+    assert {model: children(model) for model in before} == before
+    assert ArticleTopic.objects.get(tag__name="Space").pinned
+    assert Image.objects.get().file.name == "articles/uploaded.jpg"
+    updates = [q["sql"] for q in queries if "UPDATE \"articles_article\"" in q["sql"]]
+    assert len(updates) == 1 and '"heat"' in updates[0] and '"title"' in updates[0]
+    assert '"body"' not in updates[0] and '"excerpt"' not in updates[0]
+    assert [a.title for a in Article.objects.published().search("second")] == ["Solar sails pass a second test"]
+
+    write(tmp_path, "a.md", front_matter(title="Solar sails pass a second test", heat=71, topics=["Space", "Physics"]))
+    import_paths([path])
+    assert list(Article.objects.get().topics.names()) == ["Space", "Physics"]
+    assert ArticleTopic.objects.get(tag__name="Space").pinned, "a pin survives its topic list changing"
+    assert children(Image) == before[Image], "the images did not change"
+
+
 def table_writes(*tables):
     """{table: (rows inserted, updated)} by this transaction so far (PostgreSQL's statistics)."""
     with connection.cursor() as cursor:
