@@ -161,6 +161,9 @@ def import_paths(
     try:
         results = _parse_all(files, workers=workers, max_bytes=max_bytes, known_hashes=known_hashes)
         for done, result in enumerate(results, start=1):
+            # The list's own string, not the worker's copy: one path string per file in memory,
+            # however many places (outcomes, `seen`, the batch) keep it.
+            result.path = files[done - 1]
             bar.update(1)
             if on_progress is not None:
                 on_progress(done, len(files))

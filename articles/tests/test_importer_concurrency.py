@@ -270,6 +270,66 @@ def test_import_killed_at_a_random_moment_leaves_whole_articles_and_resumes(scra
     assert sum(o["killed"] for o in outcomes) >= 2, "kills landed while the import ran"
 
 
+# -- a first load (SQLite: indexes dropped, built at the end) killed, or two at once ----------
+
+
+def sqlite_indexes(url):
+    """The article tables' secondary indexes, in creation order, and whether a first load's
+    list of indexes still to build is there."""
+    import sqlite3
+
+    with contextlib.closing(sqlite3.connect(url.removeprefix("sqlite:///"), timeout=20)) as conn:
+        indexes = conn.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
+            " AND tbl_name IN ('articles_article', 'articles_articletopic', 'articles_image', 'articles_relatedlink')"
+            " ORDER BY rowid"
+        ).fetchall()
+        pending = conn.execute(
+            "SELECT count(*) FROM sqlite_master WHERE name = 'articles_first_load_pending_index'"
+        ).fetchone()[0]
+        articles = conn.execute("SELECT count(*) FROM articles_article").fetchone()[0]
+    return indexes, bool(pending), articles
+
+
+@pytest.mark.skipif(POSTGRES, reason="the first load is SQLite's")
+def test_first_load_killed_after_its_first_batch_is_finished_by_the_next_import(scratch, tmp_path):
+    files = corpus(tmp_path / "big", range(1200), version="1")
+    template_indexes, _, _ = sqlite_indexes(scratch.template)
+    reference = scratch.clone()
+    run(import_command(files), reference)
+    expected, problems = inspect(reference, files)
+    assert problems == [] and sqlite_indexes(reference) == (template_indexes, False, 1200)
+
+    url = scratch.clone()
+    process = start(import_command(files), url, start_new_session=True)
+    while sqlite_indexes(url)[2] == 0 and process.poll() is None:
+        time.sleep(0.02)
+    os.killpg(process.pid, signal.SIGKILL)
+    code, _, err = finish(process)
+    assert "Traceback" not in err
+    indexes, pending, articles = sqlite_indexes(url)
+    if code == -signal.SIGKILL:  # killed mid-load, as intended
+        assert pending and indexes != template_indexes and 0 < articles < 1200
+    run(import_command(files), url)
+    assert sqlite_indexes(url) == (template_indexes, False, 1200)
+    stored, problems = inspect(url, files)
+    assert problems == [] and stored == expected
+
+
+@pytest.mark.skipif(POSTGRES, reason="the first load is SQLite's")
+def test_two_first_loads_at_once_leave_every_index_in_place(scratch, tmp_path):
+    template_indexes, _, _ = sqlite_indexes(scratch.template)
+    first = corpus(tmp_path / "a", range(0, 1000), version="a")
+    second = corpus(tmp_path / "b", range(1000, 2000), version="b", press="press")
+    url = scratch.clone()
+    processes = [start(import_command(directory), url) for directory in (first, second)]
+    for code, out, err in [finish(process) for process in processes]:
+        assert code == 0 and "Traceback" not in err, err[-3000:]
+    assert sqlite_indexes(url) == (template_indexes, False, 2000)
+    _, problems = inspect(url, first, second)
+    assert problems == []
+
+
 # -- an editor saving while an import writes ------------------------------------------------
 
 
