@@ -149,11 +149,6 @@ def parse_source(path, data, digest):
         return Refused(path, ["file: nested too deeply"])
 
 
-def parse_sources(jobs):
-    """Worker-process entry point: [(path, bytes, digest)] -> [Parsed or Refused]."""
-    return [parse_source(*job) for job in jobs]
-
-
 def parse_bytes(data):
     """Bytes of one front-matter file -> ArticleRecord, or FileRefused."""
     try:

@@ -1,9 +1,12 @@
 """Helpers for importer and exporter tests: write front-matter files, snapshot stored rows."""
 
+import contextlib
 import copy
+from unittest import mock
 
 import yaml
 
+from articles.importer import write as write_module
 from articles.models import Article
 
 BASE = {
@@ -67,3 +70,19 @@ def snapshot():
             )
         )
     return rows
+
+
+@contextlib.contextmanager
+def second_batch_fails(error):
+    """The importer's second batch raises `error` while writing (the first one is committed)."""
+    real = write_module.Writer._replace_children
+    calls = {"n": 0}
+
+    def failing(self, *args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise error
+        return real(self, *args, **kwargs)
+
+    with mock.patch.object(write_module.Writer, "_replace_children", failing):
+        yield

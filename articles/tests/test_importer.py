@@ -15,7 +15,7 @@ from articles.importer import import_paths
 from articles.importer import write as write_module
 from articles.models import Article, ArticleTopic, Image, Provider, RelatedLink
 
-from .importing import front_matter, snapshot, write
+from .importing import front_matter, second_batch_fails, snapshot, write
 
 SEED = Path(__file__).resolve().parents[2] / "fixtures" / "000_a5d27d189a612af7.txt"
 DATA = Path(__file__).resolve().parent / "data"
@@ -394,18 +394,8 @@ def _consistent():
 @pytest.mark.parametrize("error", [RuntimeError("disk on fire"), KeyboardInterrupt()])
 def test_exception_mid_import_leaves_whole_articles_and_rerun_finishes(tmp_path, error):
     _corpus(tmp_path, 9)
-    real = write_module.Writer._replace_children
-    calls = {"n": 0}
-
-    def failing(self, *args, **kwargs):
-        calls["n"] += 1
-        if calls["n"] == 2:
-            raise error
-        return real(self, *args, **kwargs)
-
-    with mock.patch.object(write_module.Writer, "_replace_children", failing):
-        with pytest.raises(type(error)):
-            import_paths([tmp_path], batch_size=4)
+    with second_batch_fails(error), pytest.raises(type(error)):
+        import_paths([tmp_path], batch_size=4)
     assert Article.objects.count() == 4, "the first batch is committed, the failed one rolled back"
     _consistent()
 

@@ -6,10 +6,9 @@ import pytest
 from django.db import connection
 
 from articles.importer import first_load, import_paths
-from articles.importer import write as write_module
 from articles.models import Article, ArticleTopic
 
-from .importing import front_matter, write
+from .importing import front_matter, second_batch_fails, write
 
 pytestmark = pytest.mark.django_db
 sqlite_only = pytest.mark.skipif(connection.vendor != "sqlite", reason="the first load is SQLite's")
@@ -88,18 +87,8 @@ def test_a_failed_first_load_keeps_its_whole_batches_and_rebuilds_the_indexes(tm
     _corpus(tmp_path, 9)
     before = _indexes()
     monkeypatch.setattr(first_load, "FIRST_LOAD_MIN_FILES", 5)
-    real = write_module.Writer._replace_children
-    calls = {"n": 0}
-
-    def failing(self, *args, **kwargs):
-        calls["n"] += 1
-        if calls["n"] == 2:
-            raise error
-        return real(self, *args, **kwargs)
-
-    with mock.patch.object(write_module.Writer, "_replace_children", failing):
-        with pytest.raises(type(error)):
-            import_paths([tmp_path], batch_size=4)
+    with second_batch_fails(error), pytest.raises(type(error)):
+        import_paths([tmp_path], batch_size=4)
     assert Article.objects.count() == 4, "the first batch is committed, the failed one rolled back"
     assert _indexes() == before and not _pending()
 
