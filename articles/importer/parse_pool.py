@@ -11,6 +11,7 @@ A worker reads each file itself, hashes it and checks the hash against the datab
 ones, so unchanged files end there too and the parent never touches file contents.
 """
 
+import gc
 import multiprocessing
 import pickle
 import queue
@@ -20,6 +21,11 @@ import traceback
 from collections import deque
 
 from .parse import read_and_parse
+
+
+# During an import the cyclic garbage collector's youngest generation is collected after this
+# many new container objects (Python's default: 700): see run.rare_collections.
+GC_THRESHOLD = (50_000, 20, 1000)
 
 
 class WorkerFailed(RuntimeError):
@@ -91,6 +97,10 @@ def _serve(connection, max_bytes, known_hashes):
     """A worker: chunks of paths in, pickled lists of results out, until told to stop."""
     # Ctrl-C is the parent's to handle: it stops the workers itself, without their tracebacks.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # As in the importing process (run.rare_collections): parsing makes many small containers
+    # and few cycles, so the collector runs after 50,000 new objects, not 700.
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLD)
     while (paths := connection.recv()) is not None:
         try:
             results = (True, [read_and_parse(p, max_bytes=max_bytes, known_hashes=known_hashes) for p in paths])

@@ -1,6 +1,7 @@
 """The importer: what a newsroom notices when it loads files, good and broken."""
 
 import datetime as dt
+import gc
 from io import StringIO
 from pathlib import Path
 from unittest import mock
@@ -403,6 +404,29 @@ def test_exception_mid_import_leaves_whole_articles_and_rerun_finishes(tmp_path,
     assert (report.created, report.unchanged) == (5, 4)
     assert Article.objects.count() == 9
     _consistent()
+
+
+def test_the_garbage_collector_is_as_it_was_after_a_run_even_a_failed_one(tmp_path):
+    """Imports make Python's collector rare while they run (run.rare_collections); a web or
+    worker process that runs one gets its own settings back."""
+    _corpus(tmp_path, 9)
+    before = gc.get_threshold()
+    seen = []
+    real = write_module.Writer.write
+
+    def spying_write(self, *args, **kwargs):
+        seen.append(gc.get_threshold())
+        return real(self, *args, **kwargs)
+
+    with mock.patch.object(write_module.Writer, "write", spying_write):
+        import_paths([tmp_path], batch_size=4)
+    assert seen and all(threshold[0] > before[0] for threshold in seen)
+    assert gc.get_threshold() == before and gc.get_freeze_count() == 0
+    write(tmp_path, "000.md", front_matter(webUrl="https://orbit.example/0", title="Changed"))
+    write(tmp_path, "008.md", front_matter(webUrl="https://orbit.example/8", title="Changed"))
+    with second_batch_fails(RuntimeError("disk on fire")), pytest.raises(RuntimeError):
+        import_paths([tmp_path], batch_size=1)
+    assert gc.get_threshold() == before and gc.get_freeze_count() == 0
 
 
 def test_editor_locked_fields_survive_reimport(tmp_path):
