@@ -128,7 +128,7 @@ def test_missing_provider_is_named_after_the_article_host(tmp_path):
 
 def test_reimport_of_unchanged_files_writes_nothing(tmp_path):
     """A second run reports every file unchanged, with no writes: it reads the known hashes
-    (and, on SQLite, looks for indexes a killed first load left to build)."""
+    and looks for indexes a killed first load left to build."""
     write(tmp_path, "a.md", front_matter())
     write(tmp_path, "b.md", front_matter(webUrl="https://orbit.example/b"))
     import_paths([tmp_path])
@@ -136,7 +136,7 @@ def test_reimport_of_unchanged_files_writes_nothing(tmp_path):
     with CaptureQueriesContext(connection) as queries:
         report = import_paths([tmp_path])
     assert (report.created, report.updated, report.unchanged) == (0, 0, 2)
-    assert len(queries) == (2 if connection.vendor == "sqlite" else 1)
+    assert len(queries) == 2
     assert all(q["sql"].lstrip().upper().startswith("SELECT") for q in queries)
     assert snapshot() == before
 
