@@ -93,6 +93,9 @@ def build_indexes():
                     cursor.execute(sql)
             if connection.vendor == "postgresql":
                 cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+                # Statistics for the planner now, not when autovacuum gets to the new tables.
+                for table in TABLES:
+                    cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
             cursor.execute(f"DROP TABLE {PENDING_TABLE}")
 
 
