@@ -12,7 +12,7 @@ and the indexes are built again from their stored SQL at the end (also after an 
 Ctrl-C). Unique indexes, unique constraints, primary keys and the triggers stay throughout,
 so the rows written are the same as in an ordinary import. The dropped indexes' SQL is kept
 in a table of its own, written in the same transaction as the drop: if the process is
-killed before it rebuilds them, the next import builds them first (`finish_interrupted`).
+killed before it rebuilds them, the next import builds them first (`build_indexes` at its start).
 
 (One transaction for the whole load was tried on SQLite and measured slower: the WAL grows
 to the size of the database and every page read looks through it.)
@@ -126,10 +126,6 @@ def _sqlite_build_settings():
                 cursor.execute(f"PRAGMA temp_store = {int(temp_store)}")
 
 
-# The same thing, said for the caller at the start of a run.
-finish_interrupted = build_indexes
-
-
 def secondary_indexes(cursor):
     """(name, CREATE INDEX statement) of the article tables' own non-unique indexes, in the
     order they were created: without statistics, SQLite's planner breaks ties between equally
@@ -141,21 +137,21 @@ def secondary_indexes(cursor):
 
 def _indexes(cursor, *, unique_too):
     tables = ", ".join(["%s"] * len(TABLES))
-    unique = "" if unique_too else " AND sql NOT LIKE 'CREATE UNIQUE%%'"
     if connection.vendor == "postgresql":
-        cursor.execute(
+        definition = "i.indexdef"
+        sql = (
             "SELECT i.indexname, i.indexdef FROM pg_indexes i JOIN pg_class c ON c.relname = i.indexname"
             " AND c.relnamespace = to_regnamespace(i.schemaname)"
-            f" WHERE i.schemaname = current_schema() AND i.tablename IN ({tables})"
-            + unique.replace("sql", "i.indexdef") + " ORDER BY c.oid",
-            TABLES,
+            f" WHERE i.schemaname = current_schema() AND i.tablename IN ({tables}){{unique}} ORDER BY c.oid"
         )
     else:
-        cursor.execute(
-            f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN ({tables})"
-            + unique + " ORDER BY rowid",
-            TABLES,
+        definition = "sql"
+        sql = (
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
+            f" AND tbl_name IN ({tables}){{unique}} ORDER BY rowid"
         )
+    unique = "" if unique_too else f" AND {definition} NOT LIKE 'CREATE UNIQUE%%'"
+    cursor.execute(sql.format(unique=unique), TABLES)
     return cursor.fetchall()
 
 

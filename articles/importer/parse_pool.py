@@ -11,7 +11,6 @@ A worker reads each file itself, hashes it and checks the hash against the datab
 ones, so unchanged files end there too and the parent never touches file contents.
 """
 
-import gc
 import multiprocessing
 import pickle
 import queue
@@ -20,12 +19,8 @@ import threading
 import traceback
 from collections import deque
 
+from .gc_tuning import rare_collections
 from .parse import read_and_parse
-
-
-# During an import the cyclic garbage collector's youngest generation is collected after this
-# many new container objects (Python's default: 700): see run.rare_collections.
-GC_THRESHOLD = (50_000, 20, 1000)
 
 
 class WorkerFailed(RuntimeError):
@@ -97,16 +92,13 @@ def _serve(connection, max_bytes, known_hashes):
     """A worker: chunks of paths in, pickled lists of results out, until told to stop."""
     # Ctrl-C is the parent's to handle: it stops the workers itself, without their tracebacks.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    # As in the importing process (run.rare_collections): parsing makes many small containers
-    # and few cycles, so the collector runs after 50,000 new objects, not 700.
-    gc.freeze()
-    gc.set_threshold(*GC_THRESHOLD)
-    while (paths := connection.recv()) is not None:
-        try:
-            results = (True, [read_and_parse(p, max_bytes=max_bytes, known_hashes=known_hashes) for p in paths])
-        except Exception:  # a bug, not bad input (read_and_parse never raises for that): report it
-            results = (False, traceback.format_exc())
-        connection.send_bytes(pickle.dumps(results, protocol=pickle.HIGHEST_PROTOCOL))
+    with rare_collections():  # as in the importing process
+        while (paths := connection.recv()) is not None:
+            try:
+                results = (True, [read_and_parse(p, max_bytes=max_bytes, known_hashes=known_hashes) for p in paths])
+            except Exception:  # a bug, not bad input (read_and_parse never raises for that): report it
+                results = (False, traceback.format_exc())
+            connection.send_bytes(pickle.dumps(results, protocol=pickle.HIGHEST_PROTOCOL))
 
 
 def _drain(connection, inbox):

@@ -1,7 +1,5 @@
 """One import run: find the files, parse them (in worker processes for large runs), write in batches."""
 
-import contextlib
-import gc
 import os
 import sys
 import time
@@ -14,7 +12,8 @@ from articles.page_cache import content_changed
 
 from . import first_load
 from .parse import SUFFIXES, Refused, Unchanged, read_and_parse
-from .parse_pool import GC_THRESHOLD, ParsePool
+from .gc_tuning import rare_collections
+from .parse_pool import ParsePool
 from .write import Writer
 
 BATCH_SIZE = 500
@@ -118,28 +117,6 @@ def _parse_all(files, *, workers, max_bytes, known_hashes):
         pool.close()
 
 
-@contextlib.contextmanager
-def rare_collections():
-    """Python's cyclic garbage collector, made rare for the length of a run.
-
-    An import makes thousands of small containers per batch and keeps a growing list of
-    outcomes; with the default thresholds the collector scanned them over and over: 5.6 s of a
-    58 s import of 100,000 files in the main process alone, and as much again in the parse
-    workers. An import makes few reference cycles, so objects alive at the start are frozen
-    (never scanned) and the youngest generation is collected after 50,000 new objects instead
-    of 700: cyclic garbage, if any, is still collected then. Undone at the end (a background
-    worker process runs many imports).
-    """
-    threshold = gc.get_threshold()
-    gc.freeze()
-    gc.set_threshold(*GC_THRESHOLD)
-    try:
-        yield
-    finally:
-        gc.set_threshold(*threshold)
-        gc.unfreeze()
-
-
 @rare_collections()
 def import_paths(
     paths, *, dry_run=False, max_bytes=None, workers=None, batch_size=BATCH_SIZE, progress=False, on_progress=None
@@ -149,8 +126,8 @@ def import_paths(
     Validation happens before any write; each batch is written atomically. The
     management command, the admin upload and the tests all call this. `on_progress(done,
     total)` is called after every file (background jobs report progress with it).
-    A large run into an empty SQLite database builds the article tables' indexes once, at
-    the end (first_load.py).
+    A large run into an empty database builds the article tables' indexes once, at the end
+    (first_load.py); Python's garbage collector runs rarely meanwhile (gc_tuning.py).
     """
     started = time.monotonic()
     report = ImportReport(dry_run=dry_run)
@@ -180,7 +157,7 @@ def import_paths(
             _count(report, item.path, outcome, detail)
 
     if not dry_run:
-        first_load.finish_interrupted()
+        first_load.build_indexes()  # those a killed first load left to build
     indexes_dropped = first_load.applies(len(files), dry_run=dry_run) and first_load.drop_indexes()
     bar = _progress_bar(len(files), progress)
     try:

@@ -407,7 +407,7 @@ def test_exception_mid_import_leaves_whole_articles_and_rerun_finishes(tmp_path,
 
 
 def test_the_garbage_collector_is_as_it_was_after_a_run_even_a_failed_one(tmp_path):
-    """Imports make Python's collector rare while they run (run.rare_collections); a web or
+    """Imports make Python's collector rare while they run (gc_tuning.rare_collections); a web or
     worker process that runs one gets its own settings back."""
     _corpus(tmp_path, 9)
     before = gc.get_threshold()
