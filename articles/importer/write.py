@@ -300,31 +300,28 @@ class Writer:
                     for i, label in enumerate(record.topics)
                 ]
         updated = [pk for _, pk, _, new in articles if not new]
-        pinned = set()
+        pinned = set()  # (article, topic) an editor pinned: the pin survives a rewritten topic list
         for name, (model, article_column) in CHILDREN.items():
             rows = wanted[name]
             stale = [pk for pk in updated if pk in rows]
-            if stale:
-                # What the file sets is compared, not what editors add (pins, uploads).
-                compared = sorted({key for pk in stale for row in rows[pk] for key in row} - {article_column, "provider"})
-                stored = {}
-                for row in model.objects.filter(**{f"{article_column}__in": stale}).order_by(article_column, "position").values(
-                    article_column, *compared
-                ):
-                    stored.setdefault(row[article_column], []).append(tuple(row[c] for c in compared))
-                for pk in stale:
-                    if stored.get(pk, []) == [tuple(r.get(c) for c in compared) for r in rows[pk]]:
-                        del rows[pk]  # the same as stored: left alone
-                stale = [pk for pk in stale if pk in rows]
             if not stale:
                 continue
-            if name == "topics":
-                # Editors' pins survive a re-import of the same topics.
-                pinned = set(
-                    ArticleTopic.objects.filter(content_object_id__in=stale, pinned=True)
-                    .values_list("content_object_id", "tag_id")
-                )
-            model.objects.filter(**{f"{article_column}__in": stale}).delete()
+            # What the file sets is compared, not what editors add (pins, uploads).
+            compared = sorted({key for pk in stale for row in rows[pk] for key in row} - {article_column, "provider"})
+            extra = ("tag_id", "pinned") if name == "topics" else ()
+            stored = {}
+            for row in model.objects.filter(**{f"{article_column}__in": stale}).order_by(article_column, "position").values(
+                article_column, *compared, *extra
+            ):
+                stored.setdefault(row[article_column], []).append(tuple(row[c] for c in compared))
+                if extra and row["pinned"]:
+                    pinned.add((row[article_column], row["tag_id"]))
+            for pk in stale:
+                if stored.get(pk, []) == [tuple(r.get(c) for c in compared) for r in rows[pk]]:
+                    del rows[pk]  # the same as stored: left alone
+            stale = [pk for pk in stale if pk in rows]
+            if stale:
+                model.objects.filter(**{f"{article_column}__in": stale}).delete()
 
         IMAGES.insert(row for rows in wanted["images"].values() for row in rows)
         RELATED_LINKS.insert(row for rows in wanted["related_links"].values() for row in rows)
