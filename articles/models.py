@@ -191,6 +191,11 @@ class Article(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     topics = TaggableManager(through="ArticleTopic", blank=True, related_name="articles")
+    story = models.ForeignKey(
+        "Story", on_delete=models.SET_NULL, null=True, blank=True, related_name="articles",
+        help_text="The story this article covers, with other outlets' articles (articles/stories/). "
+                  "Empty until clustering has seen it.",
+    )
 
     objects = ArticleQuerySet.as_manager()
 
@@ -463,3 +468,7 @@ class ImportJob(models.Model):
     @property
     def percent_done(self):
         return int(100 * self.files_done / self.files_total) if self.files_total else 100
+
+
+# Stories' tables live beside their code; importing them here registers them with the app.
+from .stories.models import ArticleVector, Story, StoryDecision  # noqa: E402,F401

@@ -187,6 +187,8 @@ NEWSROOM_IMPORT_STAGING_DIR = Path(os.environ.get("NEWSROOM_IMPORT_STAGING_DIR",
 
 # Import limits (see README, "Importing articles").
 NEWSROOM_IMPORT_MAX_BYTES = int(os.environ.get("NEWSROOM_IMPORT_MAX_BYTES", str(1024 * 1024)))
+# After an import writes articles, queue the clustering of the new ones into stories (articles/stories/).
+NEWSROOM_STORIES_AFTER_IMPORT = env_bool("NEWSROOM_STORIES_AFTER_IMPORT", True)
 
 # --- HTTPS, cookies and security headers (docs/production.md) ---
 # Production values whenever DEBUG is off; `make run` (DEBUG on, plain http on 127.0.0.1) gets none

@@ -1,0 +1,21 @@
+"""The background task that clusters what an import brought in (run by `manage.py db_worker`)."""
+
+from django.conf import settings
+from django_tasks import task
+
+from .assign import cluster_pending
+
+
+@task()
+def cluster_new_articles():
+    report = cluster_pending()
+    return {"articles": report.articles, "stories_created": report.stories_created}
+
+
+def enqueue_after_import(report):
+    """Called after an import run: queue clustering if the run wrote anything (never waits for it)."""
+    if not getattr(settings, "NEWSROOM_STORIES_AFTER_IMPORT", True):
+        return None
+    if report is None or not (report.created or report.updated):
+        return None
+    return cluster_new_articles.enqueue()
