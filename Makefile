@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 DEV_ENV := DJANGO_DEBUG=1
 
-.PHONY: install run test migrate import serve bench load clean
+.PHONY: install run test migrate import serve bench bench-stories load clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +21,7 @@ migrate: install
 
 import: migrate
 	$(DEV_ENV) $(PY) manage.py import_articles fixtures/
+	$(DEV_ENV) $(PY) manage.py cluster_stories
 
 ## Set up everything and serve the demo on http://127.0.0.1:8000 (SQLite, debug on).
 # A background worker runs admin uploads (import jobs) beside the development server.
@@ -48,6 +49,10 @@ test: install
 ## Run every benchmark of issue 5 and print the table (BENCH_ARGS="--quick" or "--sizes 10000").
 bench: install
 	$(PY) bench/run.py $(BENCH_ARGS)
+
+## Stories: cluster ../shared/stories/dev.csv through the importer and score each method (docs/benchmarks.md).
+bench-stories: install
+	$(PY) bench/stories_eval.py $(STORIES_ARGS)
 
 ## Load test (minutes, not in `make test`): gunicorn + production settings on a scratch PostgreSQL
 ## database and Redis db 5, 50 clients for 60 s while 10,000 files import (LOAD_ARGS="--duration 120").

@@ -17,6 +17,7 @@ from django_tasks import task
 from .importer import import_paths
 from .importer.parse import Parsed, read_and_parse
 from .models import Article, ImportJob
+from .stories.tasks import enqueue_after_import
 
 logger = logging.getLogger(__name__)
 
@@ -69,6 +70,7 @@ def _run(job):
         )
         if not job.dry_run:
             article_ids = _after_import(report, names, before, job.created_by)
+            enqueue_after_import(report)
     return _result(report, job, article_ids)
 
 

@@ -76,6 +76,7 @@ def _forget_computed_stories():
     with transaction.atomic():
         Article.objects.filter(story__isnull=False, story_decision__isnull=True).update(story=None)
         Story.objects.filter(decisions__isnull=True, locked=False).delete()
+        refresh_stories(set(Story.objects.values_list("pk", flat=True)))
 
 
 def _place_chunk(rows, report, encoder, thresholds):
@@ -91,6 +92,11 @@ def _place_chunk(rows, report, encoder, thresholds):
         if isinstance(hint, tuple):  # an article of this chunk, placed already (or not yet)
             hint = placed.get(hint[1])
         placed[pk] = clusterer.add(pk, vectors[pk], when, hint=hint)
+    # Articles a related link placed stay there; the others get a second look.
+    hinted = {pk: placed[pk] for pk in placed if pk in hints}
+    placed = clusterer.refine({pk: vectors[pk] for pk in placed if pk not in hinted},
+                              {pk: key for pk, key in placed.items() if pk not in hinted})
+    placed.update({pk: clusterer.resolve(key) for pk, key in hinted.items()})
     with transaction.atomic():
         _write(clusterer, placed, report)
     report.articles += len(rows)

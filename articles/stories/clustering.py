@@ -3,7 +3,9 @@
 An article joins the story whose centroid (the mean of its members' vectors) is nearest, if the
 cosine similarity reaches JOIN and the story is within WINDOW of the article's time; otherwise it
 starts a story. A story that grew is then merged with its nearest story while their centroids reach
-MERGE: two halves of one story that started apart come together as coverage fills in. A feed's
+MERGE: two halves of one story that started apart come together as coverage fills in. At the end
+of a run, `refine()` looks at the run's articles once more and moves each to the story now nearest
+it, so that an early article is not stuck where it landed before its story's coverage came. A feed's
 `related` link to an already placed article is a strong hint: the article joins that story outright.
 
 Locked stories (an editor chose their members) take no newcomers and are never merged. Which of two
@@ -17,7 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-JOIN = 0.40
+JOIN = 0.45
 MERGE = 0.50
 WINDOW_SECONDS = 3 * 24 * 3600
 
@@ -41,6 +43,7 @@ class Clusterer:
         self.stories = {}  # key -> Story
         self.merged_into = {}  # dropped key -> surviving key
         self._new = 0
+        self._time = {}  # article key -> its time, for refine()
         self._new_key = new_key or self._default_new_key
         self._keys, self._rows = [], {}
         self._total = np.zeros((16, 0), dtype=np.float32)
@@ -112,8 +115,41 @@ class Clusterer:
         story.size += 1
         story.first, story.last = min(story.first, when), max(story.last, when)
         story.members.append(article_key)
+        self._time[article_key] = when
         self._sync(story)
         return self._merge_around(story.key)
+
+    def refine(self, vectors, placed):
+        """Second look at this run's articles (`vectors`, `placed`: {article key: vector / story key}):
+        each moves to the story now nearest it if that is not its own. Early articles were placed
+        before their story's later coverage existed; this makes the result depend less on order.
+        Returns the new {article key: story key}."""
+        placed = dict(placed)
+        for pk in list(placed):
+            key = placed[pk] = self.resolve(placed[pk])
+            story = self.stories[key]
+            if story.locked or story.size < 2:
+                continue
+            vector = vectors[pk]
+            # Its own story's centroid without it, so that it is compared with others fairly.
+            story.total = story.total - vector
+            self._sync(story)
+            best, similarity = self._nearest(vector, self._time[pk])
+            own = float(story.total @ vector) / (np.linalg.norm(story.total) or 1.0)
+            if best is not None and best != key and similarity >= self.join and similarity > own:
+                story.size -= 1
+                story.members.remove(pk)
+                target = self.stories[best]
+                target.total = target.total + vector
+                target.size += 1
+                target.members.append(pk)
+                self._sync(target)
+                self._sync(story)
+                placed[pk] = self._merge_around(best)
+            else:
+                story.total = story.total + vector
+                self._sync(story)
+        return {pk: self.resolve(key) for pk, key in placed.items()}
 
     def _merge_around(self, key):
         while True:

@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from articles.importer import SourceNotFound, import_paths
+from articles.stories.tasks import enqueue_after_import
 
 
 class Command(BaseCommand):
@@ -33,6 +34,8 @@ class Command(BaseCommand):
             )
         except SourceNotFound as exc:
             raise CommandError(str(exc)) from None
+        if not dry_run:
+            enqueue_after_import(report)  # stories for the new articles, by the worker, not here
 
         if verbosity >= 2:
             for path, outcome, detail in report.outcomes:
