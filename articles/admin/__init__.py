@@ -1,11 +1,11 @@
-"""The editors' admin: articles, topics, providers and the import upload.
+"""The editors' admin: articles, stories, topics, providers and the import upload.
 
 One module per area; importing them registers their ModelAdmins.
 """
 
 from django.contrib import admin
 
-from . import articles, topics  # noqa: F401
+from . import articles, stories, topics  # noqa: F401
 
 admin.site.site_header = "Newsroom"
 admin.site.site_title = "Newsroom admin"
