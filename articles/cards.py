@@ -144,6 +144,8 @@ class CardMaker:
             "image_src": src,
             # As text: the template would pass a number through localize() on every card.
             "image_size": (str(image.width), str(image.height)) if src and image.width and image.height else None,
+            # Stories (articles/stories/folding.py): how many outlets cover this one, and some of them.
+            "outlets": getattr(article, "story_outlets", 1),
             "also_covered_by": [
                 {"url": self.url_of(other), "name": other.provider.name}
                 for other in getattr(article, "also_covered_by", ())

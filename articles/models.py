@@ -63,7 +63,7 @@ class Provider(models.Model):
 # column it loads, and each loaded date or JSON value is converted in Python).
 CARD_FIELDS = (
     "identity_url", "title", "slug", "excerpt", "published_at", "updated_at", "is_featured", "pinned_home",
-    "provider__name", "provider__domain",
+    "provider__name", "provider__domain", "story",
 )
 
 

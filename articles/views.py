@@ -8,11 +8,11 @@ from django.urls import reverse
 from taggit.models import Tag
 
 from .cards import CardMaker, cards, fetch_parts
-from .coverage import fold_page
 from .domains import normalize_domain
 from .embeds import article_player_url
 from .forms import SearchForm
 from .models import Article, ArticleTopic, Image, Provider, RelatedLink, TopicRedirect
+from .stories.folding import attach_other_outlets, more_like_this, one_per_story, story_coverage
 
 PAGE_SIZE = 20
 # "Recent" for the home page: the newest articles, however old the corpus is.
@@ -57,13 +57,18 @@ def home(request):
     # Pinned ids first, in their own indexed query: OR-ing the flag into the next query
     # would make the database scan every article.
     pinned = list(published.filter(pinned_home=True).latest().values_list("pk", flat=True)[:5])
-    top = list(
+    # One card per story (its first article in each list's order), here and on every list page.
+    top = list(one_per_story(
         published.filter(Q(pk__in=pinned) | Q(pk__in=recent_ids()))
         .order_by("-pinned_home", F("heat").desc(nulls_last=True), "-published_at", "-id")
-        .with_cards()[:5]
-    )
+    ).with_cards()[:5])
     top_ids = {a.pk for a in top}
-    latest = [a for a in published.latest().with_cards()[:12 + len(top_ids)] if a.pk not in top_ids][:12]
+    top_stories = {a.story_id for a in top if a.story_id}
+    latest = [
+        a for a in one_per_story(published.filter(pk__in=recent_ids()).latest()).with_cards()[:12 + len(top_ids)]
+        if a.pk not in top_ids and a.story_id not in top_stories
+    ][:12]
+    attach_other_outlets(top + latest)
     trending_topics = (
         ArticleTopic.objects.filter(content_object__in=recent_ids())
         .values("tag__name", "tag__slug")
@@ -112,15 +117,16 @@ def topic_detail(request, slug):
     provider = normalize_domain(request.GET.get("provider", ""))
     provider_id = Provider.objects.filter(domain=provider).values_list("pk", flat=True).first() if provider else None
     total, leaders, from_provider = links.outlets(30, provider_id=provider_id)
-    listed, count = (links.filter(article_provider_id=provider_id), from_provider) if provider else (links, total)
+    listed = links.filter(article_provider_id=provider_id) if provider else links
     sort = sort_choice(request)
-    page = paginate(request, getattr(listed, SORTS[sort][1])().values_list("content_object_id", "pinned"), count=count)
+    folded = one_per_story(getattr(listed, SORTS[sort][1])(), story="content_object__story_id",
+                           article="content_object_id")
+    page = paginate(request, folded.values_list("content_object_id", "pinned"))
     pinned = {pk for pk, is_pinned in page.object_list if is_pinned}
     articles = in_order(Article.objects.published().with_cards(), [pk for pk, _ in page.object_list])
     for article in articles:
         article.is_pinned = article.pk in pinned
-    in_topic = Article.objects.published().filter(topic_links__tag=topic)
-    articles = fold_page(articles, in_topic, pinned=pinned)
+    attach_other_outlets(articles)
 
     # Co-occurrence over the topic's first 500 articles: what readers of this topic also follow.
     newest = links.latest().values("content_object_id")[:500]
@@ -135,6 +141,7 @@ def topic_detail(request, slug):
     return render(request, "articles/topic_detail.html", {
         "topic": topic,
         "page_obj": page,
+        "article_count": from_provider if provider else total,  # the page folds stories; this counts articles
         "articles": articles,
         "cards": maker.cards(articles),
         "sort": sort,
@@ -161,7 +168,8 @@ def provider_detail(request, domain):
     provider = get_object_or_404(Provider, domain=domain)
     sort = sort_choice(request)
     articles = getattr(Article.objects.published().filter(provider=provider), SORTS[sort][1])()
-    page = paginate(request, articles.with_cards())
+    page = paginate(request, one_per_story(articles).with_cards())
+    attach_other_outlets(page.object_list)
     return render(request, "articles/provider_detail.html", {
         "provider": provider,
         "page_obj": page,
@@ -200,6 +208,8 @@ def article_detail(request, pk, slug):
         "topic_links": article.topic_links.all(),
         "coverage": coverage,
         "outlet_count": len(outlets),
+        "story_coverage": story_coverage(article),
+        "more_like_this": more_like_this(article),
         "player_url": article_player_url(article),
         "structured_data": structured_data(request, article),
     })
