@@ -4,7 +4,8 @@
     python bench/stories_eval.py                    # every method, the whole file (make bench-stories)
     python bench/stories_eval.py --methods minilm   # one method
     python bench/stories_eval.py --stories 6        # a slice: the first 6 stories of the file
-    python bench/stories_eval.py --scale 10         # cost: the file 10 times over (copies 4 days apart)
+    python bench/stories_eval.py --scale 10         # cost: the file 10 times over (copies 8 days apart)
+    python bench/stories_eval.py --scale 4 --then 1000   # and then 1,000 new articles, clustered incrementally
 
 Each headline becomes a front-matter file (title, webUrl, provider, publishedDateTime; no excerpt)
 that the real importer (`import_paths`) writes into a scratch SQLite database; `cluster_pending`
@@ -34,7 +35,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 DEV_CSV = ROOT.parent / "shared" / "stories" / "dev.csv"
-SCALE_SHIFT_MS = 4 * 24 * 3600 * 1000
+SCALE_SHIFT_MS = 8 * 24 * 3600 * 1000  # past the clustering window: copies never meet
 
 
 def read_rows(path=DEV_CSV, *, stories=None, scale=1):
@@ -175,8 +176,10 @@ def main(argv=None):
     parser.add_argument("--csv", default=str(DEV_CSV))
     parser.add_argument("--methods", default="minilm,tfidf")
     parser.add_argument("--stories", type=int, default=None, help="only the first N stories of the file")
-    parser.add_argument("--scale", type=int, default=1, help="the file N times over, copies 4 days apart")
+    parser.add_argument("--scale", type=int, default=1, help="the file N times over, copies 8 days apart")
     parser.add_argument("--no-batches", action="store_true", help="skip the five-batch (incremental) order")
+    parser.add_argument("--then", type=int, default=0, metavar="N",
+                        help="after the last run, import N more headlines (a later copy) and time their clustering")
     args = parser.parse_args(argv)
     rows = read_rows(args.csv, stories=args.stories, scale=args.scale)
     with tempfile.TemporaryDirectory(prefix="stories-eval-") as workdir:
@@ -191,7 +194,37 @@ def main(argv=None):
                 r = run_method(method, rows, workdir, batches=batches)
                 print(f"{r['method']:8} {r['order']:11} {r['precision']:6.3f} {r['recall']:6.3f} {r['f1']:6.3f} "
                       f"{r['stories']:7} {r['import_s']:8.1f} {r['cluster_s']:9.1f}", flush=True)
+        if args.then:
+            incremental(rows, args.then, workdir)
+        if args.scale > 1:
+            rebuild()
         print(f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+
+
+def rebuild():
+    """`cluster_stories --rebuild` once every title has its vector: the clustering alone."""
+    from articles.stories.assign import cluster_pending
+
+    started = time.perf_counter()
+    report = cluster_pending(rebuild=True)
+    print(f"rebuild of {report.articles} articles (vectors stored): {time.perf_counter() - started:.1f} s, "
+          f"{report.vectors_computed} vectors computed")
+
+
+def incremental(rows, n, workdir):
+    """N more headlines, a copy published after everything stored, imported and clustered on their own."""
+    from articles.importer import import_paths
+    from articles.stories.assign import cluster_pending
+
+    later = max(int(r["TIMESTAMP"]) for r in rows) + SCALE_SHIFT_MS
+    extra = [dict(r, ID=f"{r['ID']}-then", URL=f"{r['URL']}#then", TIMESTAMP=str(later + i))
+             for i, r in enumerate(read_rows(DEV_CSV)[:n])]
+    write_files(extra, Path(workdir) / "then")
+    import_paths([str(Path(workdir) / "then")], workers=1)
+    started = time.perf_counter()
+    report = cluster_pending()
+    print(f"then {len(extra)} new articles: clustered in {time.perf_counter() - started:.1f} s "
+          f"({report.vectors_computed} vectors computed, {report.stories_created} stories started)")
 
 
 if __name__ == "__main__":

@@ -6,7 +6,8 @@ starts a story. A story that grew is then merged with its nearest story while th
 MERGE: two halves of one story that started apart come together as coverage fills in. At the end
 of a run, `refine()` looks at the run's articles once more and moves each to the story now nearest
 it, so that an early article is not stuck where it landed before its story's coverage came. A feed's
-`related` link to an already placed article is a strong hint: the article joins that story outright.
+`related` link to an already placed article is a strong hint: the article joins that story if their
+titles share anything at all (HINT_FLOOR), however far below JOIN.
 
 Locked stories (an editor chose their members) take no newcomers and are never merged. Which of two
 merged stories survives: the one first published (then the smaller key), so results do not depend on
@@ -21,6 +22,7 @@ import numpy as np
 
 JOIN = 0.45
 MERGE = 0.50
+HINT_FLOOR = 0.15  # a related link joins its story unless the titles have nothing in common
 WINDOW_SECONDS = 3 * 24 * 3600
 
 
@@ -38,8 +40,9 @@ class Story:
 class Clusterer:
     """Holds the stories near the articles being placed; `add()` places one article."""
 
-    def __init__(self, stories=(), *, join=JOIN, merge=MERGE, window=WINDOW_SECONDS, new_key=None):
-        self.join, self.merge, self.window = join, merge, window
+    def __init__(self, stories=(), *, join=JOIN, merge=MERGE, window=WINDOW_SECONDS, hint_floor=HINT_FLOOR,
+                 new_key=None):
+        self.join, self.merge, self.window, self.hint_floor = join, merge, window, hint_floor
         self.stories = {}  # key -> Story
         self.merged_into = {}  # dropped key -> surviving key
         self._new = 0
@@ -94,6 +97,10 @@ class Clusterer:
         best = int(np.argmax(sims))
         return self._keys[rows[best]], float(sims[best])
 
+    def _similarity(self, key, vector):
+        row = self._rows[key]
+        return float(self._total[row] @ vector) / self._norm[row]
+
     def resolve(self, key):
         while key in self.merged_into:
             key = self.merged_into[key]
@@ -102,7 +109,10 @@ class Clusterer:
     def add(self, article_key, vector, when, *, hint=None):
         """Place one article (unit `vector`, `when` in seconds); returns its story's key."""
         key = self.resolve(hint) if hint is not None else None
-        if key is None or key not in self.stories or self.stories[key].locked:
+        if key is not None and (key not in self.stories or self.stories[key].locked
+                                or self._similarity(key, vector) < self.hint_floor):
+            key = None
+        if key is None:
             key, similarity = self._nearest(vector, when)
             if key is not None and similarity < self.join:
                 key = None

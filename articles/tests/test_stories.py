@@ -57,11 +57,16 @@ def test_cluster_stories_places_pending_articles_by_story_and_then_has_nothing_t
 
 
 def test_a_related_link_puts_an_article_in_the_story_it_names(tmp_path):
-    related = {"b2": {"related": [{"title": "x", "webUrl": "https://news-one.example/a1"}]}}
-    imported(tmp_path, **related)
+    headlines = HEADLINES + [("a4", "Families of passengers wait for news in Beijing", "news-four.example")]
+    linked = {"a4": {"related": [{"title": "x", "webUrl": "https://news-one.example/a1"}]}}
+    imported(tmp_path / "unlinked", headlines)
+    call_command("cluster_stories", stdout=StringIO())
+    assert by_key()["a4"].story_id != by_key()["a1"].story_id  # the titles alone are too far apart
+    Article.objects.all().delete()
+    imported(tmp_path / "linked", headlines, **linked)
     call_command("cluster_stories", stdout=StringIO())
     a = by_key()
-    assert a["b2"].story_id == a["a1"].story_id
+    assert a["a4"].story_id == a["a1"].story_id
     assert a["b1"].story_id != a["a1"].story_id
 
 

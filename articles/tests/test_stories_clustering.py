@@ -28,10 +28,11 @@ def test_a_story_outside_the_window_takes_no_newcomer():
     assert c.add(3, unit(1, 0), 2 * DAY + 10) == c.add(4, unit(1, 0), 2 * DAY + 20)
 
 
-def test_a_related_link_hint_wins_over_dissimilar_titles():
-    c = Clusterer(join=0.8)
+def test_a_related_link_hint_lowers_the_bar_but_not_to_nothing():
+    c = Clusterer(join=0.8, hint_floor=0.15)
     story = c.add(1, unit(1, 0), 0)
-    assert c.add(2, unit(0, 1), 10, hint=story) == story
+    assert c.add(2, unit(0.3, 1), 10, hint=story) == story  # similarity ~0.29: joins by the link
+    assert c.add(3, unit(-1, 0.2), 20, hint=story) != story  # nothing in common: the link is not enough
 
 
 def test_a_locked_story_takes_no_newcomers_and_is_never_merged():
