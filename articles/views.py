@@ -208,7 +208,8 @@ def article_detail(request, pk, slug):
         "topic_links": article.topic_links.all(),
         "coverage": coverage,
         "outlet_count": len(outlets),
-        "story_coverage": story_coverage(article),
+        # The story's other articles here, less those the feed's coverage list already links to.
+        "story_coverage": [a for a in story_coverage(article) if a.identity_url not in in_newsroom],
         "more_like_this": more_like_this(article),
         "player_url": article_player_url(article),
         "structured_data": structured_data(request, article),

@@ -96,7 +96,8 @@ def story_coverage(article):
         return []
     return list(
         Article.objects.published().filter(story_id=article.story_id).exclude(pk=article.pk)
-        .select_related("provider").only("id", "slug", "title", "published_at", "provider__name", "provider__domain")
+        .select_related("provider")
+        .only("id", "slug", "title", "identity_url", "published_at", "provider__name", "provider__domain")
         .order_by("published_at", "id")
     )
 
