@@ -12,7 +12,9 @@ from .domains import normalize_domain
 from .embeds import article_player_url
 from .forms import SearchForm
 from .models import Article, ArticleTopic, Image, Provider, RelatedLink, TopicRedirect
-from .stories.folding import attach_other_outlets, more_like_this, one_per_story, story_coverage
+from .stories.folding import (
+    FoldedList, attach_other_outlets, more_like_this, one_per_story, story_coverage,
+)
 
 PAGE_SIZE = 20
 # "Recent" for the home page: the newest articles, however old the corpus is.
@@ -119,9 +121,10 @@ def topic_detail(request, slug):
     total, leaders, from_provider = links.outlets(30, provider_id=provider_id)
     listed = links.filter(article_provider_id=provider_id) if provider else links
     sort = sort_choice(request)
-    folded = one_per_story(getattr(listed, SORTS[sort][1])(), story="content_object__story_id",
-                           article="content_object_id")
-    page = paginate(request, folded.values_list("content_object_id", "pinned"))
+    folded = FoldedList(getattr(listed, SORTS[sort][1])(), values=("content_object_id", "pinned"),
+                        total=from_provider if provider else total,
+                        story="content_object__story_id", article="content_object_id")
+    page = paginate(request, folded)
     pinned = {pk for pk, is_pinned in page.object_list if is_pinned}
     articles = in_order(Article.objects.published().with_cards(), [pk for pk, _ in page.object_list])
     for article in articles:
@@ -168,7 +171,8 @@ def provider_detail(request, domain):
     provider = get_object_or_404(Provider, domain=domain)
     sort = sort_choice(request)
     articles = getattr(Article.objects.published().filter(provider=provider), SORTS[sort][1])()
-    page = paginate(request, one_per_story(articles).with_cards())
+    page = paginate(request, FoldedList(articles, values=("pk",), total=articles.count(), story="story_id", article="id"))
+    page.object_list = in_order(articles.with_cards(), [pk for pk, in page.object_list])
     attach_other_outlets(page.object_list)
     return render(request, "articles/provider_detail.html", {
         "provider": provider,

@@ -245,6 +245,21 @@ def test_a_story_is_on_one_page_only(client):
     assert "Filler 18</a>" in first and "Filler 19</a>" in second  # 20 entries a page: the fold leaves no gap
 
 
+def test_past_the_folded_head_a_topic_lists_the_rest_in_order(client, monkeypatch):
+    """Folding covers the list's first FOLD_DEPTH rows; the pages after carry on without a gap or repeat."""
+    from articles.stories import folding
+
+    monkeypatch.setattr(folding, "FOLD_DEPTH", 25)
+    made = [make_article(f"Entry {i:02d}", topics=["AI"], published_at=timezone.now() - timedelta(hours=i),
+                         provider=make_provider(f"Outlet {i % 3}")) for i in range(50)]
+    same_story(made[1], made[2], made[3])  # within the head: two of them fold away
+    url = reverse("articles:topic-detail", kwargs={"slug": "ai"})
+    pages = [text(client.get(url, {"page": n})) for n in (1, 2, 3)]
+    listed = [i for i in range(50) for n, page in enumerate(pages) if f"Entry {i:02d}</a></h3>" in page]
+    assert listed == [i for i in range(50) if i not in (2, 3)]
+    assert "Page 3 of 3" in pages[2] or "3 of 3" in pages[2]
+
+
 def test_a_draft_never_appears_through_its_story(client):
     shown = make_article("Public take", topics=["AI"], provider=make_provider("Alpha", "alpha.example"))
     draft = make_article("Secret take", topics=["AI"], provider=make_provider("Drafty", "drafty.example"),
@@ -325,18 +340,18 @@ def test_topic_page_pages_forward_without_repeats(client):
 
 
 def test_topic_page_query_count_is_fixed(client, django_assert_num_queries):
-    """Nine queries whether the page holds 2 or 20 cards, stories folded or not."""
+    """Eight queries whether the page holds 2 or 20 cards, stories folded or not."""
     url = "/topics/busy/"
     a = make_article(topics=["Busy", "Other"], images=[("https://img.example/1.jpg", 10, 10)])
     b = make_article(topics=["Busy"], provider=make_provider("Second Outlet"))
     same_story(a, b)
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(8):
         client.get(url)
     articles = [make_article(topics=["Busy", f"Other {i}"], images=[("https://img.example/x.jpg", 10, 10)],
                              provider=make_provider(f"Outlet {i % 7}")) for i in range(60)]
     for i in range(0, 60, 3):
         same_story(*articles[i:i + 3])
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(8):
         client.get(url, {"page": 2, "sort": "trending"})
 
 
@@ -385,9 +400,9 @@ def test_provider_page_query_count_is_fixed(client, django_assert_num_queries):
     for i in range(25):
         article = make_article(provider=acme, topics=["X", f"Y{i}"], images=[("https://img.example/x.jpg", 1, 1)])
         same_story(article, make_article(provider=make_provider(f"Other {i % 4}", f"other{i % 4}.example")))
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         client.get("/providers/acme.example/")
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         client.get("/providers/acme.example/", {"page": 2})
 
 
