@@ -8,10 +8,14 @@ database with their members' stored vectors.
 """
 
 import hashlib
+import time
+import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 import numpy as np
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Count, Max, Min, Q
 from django.db.models.functions import Coalesce
@@ -46,6 +50,27 @@ def _seconds(when):
 
 def pending_count():
     return Article.objects.filter(story__isnull=True).count()
+
+
+LOCK_KEY = "newsroom:stories:clustering"
+LOCK_SECONDS = 3600
+
+
+@contextmanager
+def clustering_lock(*, wait=True, poll=1.0):
+    """One clustering run at a time (two would place the same pending articles twice). Held in the
+    shared cache (Redis in production); yields False without waiting when `wait` is off and it is taken."""
+    token = uuid.uuid4().hex
+    while not cache.add(LOCK_KEY, token, LOCK_SECONDS):
+        if not wait:
+            yield False
+            return
+        time.sleep(poll)
+    try:
+        yield True
+    finally:
+        if cache.get(LOCK_KEY) == token:
+            cache.delete(LOCK_KEY)
 
 
 def cluster_pending(*, rebuild=False, encoder=None, chunk=CHUNK, on_progress=None, thresholds=None):

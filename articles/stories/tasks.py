@@ -3,12 +3,16 @@
 from django.conf import settings
 from django_tasks import task
 
-from .assign import cluster_pending
+from .assign import cluster_pending, clustering_lock
 
 
 @task()
 def cluster_new_articles():
-    report = cluster_pending()
+    # A run in progress takes these articles too: it reads what is pending until nothing is.
+    with clustering_lock(wait=False) as acquired:
+        if not acquired:
+            return {"skipped": "another clustering run is in progress"}
+        report = cluster_pending()
     return {"articles": report.articles, "stories_created": report.stories_created}
 
 

@@ -121,3 +121,16 @@ def test_an_import_queues_the_clustering_of_what_it_wrote(tmp_path):
     assert not Article.objects.filter(story__isnull=True).exists()
     call_command("import_articles", str(tmp_path), stdout=StringIO(), stderr=StringIO())  # nothing new
     assert Story.objects.count() == 2
+
+
+def test_the_queued_task_steps_aside_while_another_run_holds_the_lock(tmp_path):
+    from articles.stories.assign import clustering_lock
+    from articles.stories.tasks import cluster_new_articles
+
+    imported(tmp_path)
+    with clustering_lock() as held:
+        assert held
+        result = cluster_new_articles.call()
+    assert "skipped" in result
+    assert Article.objects.filter(story__isnull=True).count() == 5  # left for the run holding the lock
+    assert cluster_new_articles.call()["articles"] == 5

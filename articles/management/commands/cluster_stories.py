@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from articles.stories.assign import cluster_pending, pending_count
+from articles.stories.assign import cluster_pending, clustering_lock, pending_count
 
 
 class Command(BaseCommand):
@@ -22,7 +22,11 @@ class Command(BaseCommand):
             if verbosity >= 2:
                 self.stdout.write(f"  {report.articles} placed, {report.stories_created} stories started")
 
-        report = cluster_pending(rebuild=rebuild, on_progress=progress)
+        with clustering_lock(wait=False) as free:
+            if not free and verbosity >= 1:
+                self.stdout.write("Waiting for the clustering run in progress to finish…")
+        with clustering_lock():
+            report = cluster_pending(rebuild=rebuild, on_progress=progress)
         if verbosity >= 1:
             self.stdout.write(self.style.SUCCESS(
                 f"Stories: {report.articles} article(s) placed, {report.stories_created} story(ies) started, "
