@@ -58,3 +58,38 @@ def test_bcubed_scores_a_perfect_and_a_lumped_clustering():
     assert bcubed([1, 1, 2, 2], gold) == (1.0, 1.0, 1.0)
     precision, recall, _ = bcubed([1, 1, 1, 1], gold)
     assert (precision, recall) == (0.5, 1.0)
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+vectors = st.lists(st.floats(-1, 1, allow_nan=False, width=32), min_size=3, max_size=3).filter(
+    lambda v: sum(x * x for x in v) > 0.01
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    articles=st.lists(st.tuples(vectors, st.integers(0, 10 * DAY), st.booleans()), min_size=1, max_size=30),
+    locked_vector=vectors,
+)
+def test_every_article_ends_in_one_live_story_and_locked_stories_never_change(articles, locked_vector):
+    """Whatever the vectors, times and hints: each article's story exists, the sizes add up, and the
+    locked story keeps exactly its one member."""
+    locked = Story(key=1, total=unit(*locked_vector), size=1, first=0, last=0, locked=True)
+    c = Clusterer([locked], join=0.5, merge=0.6, window=DAY)
+    placed, vecs = {}, {}
+    for n, (values, when, hinted) in enumerate(articles):
+        vecs[n] = unit(*values)
+        hint = placed[n - 1] if hinted and n else (1 if hinted else None)
+        placed[n] = c.add(n, vecs[n], when, hint=hint)
+    placed = c.refine(vecs, placed)
+    final = {pk: c.resolve(key) for pk, key in placed.items()}
+    assert all(key in c.stories for key in final.values())
+    assert 1 not in final.values() and c.stories[1].size == 1
+    assert sum(s.size for s in c.stories.values()) == len(articles) + 1
+    for key, story in c.stories.items():
+        members = [pk for pk, k in final.items() if k == key]
+        assert story.size == len(members) + (1 if key == 1 else 0)
+        assert np.allclose(story.total, sum((vecs[pk] for pk in members), locked.total * 0 if key != 1 else locked.total),
+                           atol=1e-4)
