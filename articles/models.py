@@ -89,12 +89,6 @@ class ArticleQuerySet(models.QuerySet):
     def best(self):
         return self.order_by(F("quality").desc(nulls_last=True), "-published_at", "-id")
 
-    def search(self, q):
-        """Articles matching the words of `q`, best match first (engine: articles/search.py)."""
-        from .search import search_articles
-
-        return search_articles(self, q)
-
     def with_cards(self):
         """The columns a card or feed entry shows, with the provider's. Their image and topics
         come after, for the whole list at once: `articles.cards.fetch_parts()`."""

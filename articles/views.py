@@ -13,6 +13,7 @@ from .domains import normalize_domain
 from .embeds import article_player_url
 from .forms import SearchForm
 from .models import Article, ArticleTopic, Image, Provider, RelatedLink, TopicRedirect
+from .search import search_articles
 
 PAGE_SIZE = 20
 # "Recent" for the home page: the newest articles, however old the corpus is.
@@ -231,7 +232,7 @@ def search(request):
     query = form.cleaned_data["q"] if form.is_valid() else ""
     page = None
     if query:
-        page = paginate(request, Article.objects.published().search(query).with_cards())
+        page = paginate(request, search_articles(Article.objects.published(), query).with_cards())
     return render(request, "articles/search.html", {
         "form": form,
         "query": query,

@@ -6,16 +6,15 @@ the whole run; children (images, related links, topic links) are replaced wholes
 so that they match the file exactly.
 """
 
-import functools
 import itertools
-import json
-import operator
 
-from django.db import DEFAULT_DB_ALIAS, IntegrityError, OperationalError, connection, connections, models, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 from taggit.models import Tag
 
+from articles import db
+from articles.db.bulk import Table, allocate_ids
 from articles.models import Article, ArticleTopic, Image, Provider, RelatedLink, TopicRedirect
 
 # Article fields an import sets from the file (besides provider and provenance).
@@ -25,18 +24,6 @@ RECORD_FIELDS = (
     "featured_content", "secured", "body", "provider_source", "extra", "source_keys",
 )
 PROVENANCE_FIELDS = ("source_path", "content_hash", "last_imported_at", "slug")
-# Any fixed number: the PostgreSQL advisory lock each batch's transaction takes before it reads
-# what exists, so two imports never create the same article, provider or topic at once.
-BATCH_WRITE_LOCK = 7_236_000_002
-# The import connection's SQLite page cache (KiB): the run's memory budget allows it.
-SQLITE_CACHE_KIB = 32 * 1024
-# How many WAL pages an import lets pile up before SQLite copies them into the database
-# (SQLite's default is 1,000). A batch at 100,000 articles dirties a few thousand pages, so the
-# default checkpointed after every batch, copying the same index pages again each time: a third
-# of the writer's time. The WAL file grows to about this many 4 KB pages (256 MB) during a large
-# import and is truncated at its end (Writer.finish).
-SQLITE_IMPORT_CHECKPOINT_PAGES = 65_536
-SQLITE_DEFAULT_CHECKPOINT_PAGES = 1_000
 # Editor-lockable names that stand for more than one column.
 LOCK_GROUPS = {
     "provider": ("provider", "provider_source"),
@@ -58,26 +45,13 @@ class Writer:
     def __init__(self, *, run_order=None):
         # Paths of this run in processing order: a file loses to a later file of the same run.
         self.run_order = run_order or {}
-        if connection.vendor == "sqlite":
-            # A batch touches pages all over the article, link and search-index B-trees; with
-            # SQLite's default 2 MB page cache it re-reads most of them from the OS per batch.
-            with connection.cursor() as cursor:
-                cursor.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
-                cursor.execute(f"PRAGMA wal_autocheckpoint = {SQLITE_IMPORT_CHECKPOINT_PAGES}")
+        db.engine().prepare_import(connection)  # e.g. SQLite's page cache and WAL checkpoints
         self._load_known()
 
     def finish(self):
-        """End of the run (also after an error): SQLite's WAL goes back into the database and
-        the connection to SQLite's usual checkpoint interval. A reader still holding an old
-        snapshot only means the WAL is truncated at a later checkpoint."""
-        if connection.vendor != "sqlite":
-            return
-        try:
-            with connection.cursor() as cursor:
-                cursor.execute(f"PRAGMA wal_autocheckpoint = {SQLITE_DEFAULT_CHECKPOINT_PAGES}")
-                cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        except OperationalError:
-            pass  # e.g. still locked after an error: SQLite checkpoints at its next commit anyway
+        """End of the run (also after an error): the connection's import settings are undone
+        (on SQLite, the WAL goes back into the database)."""
+        db.engine().finish_import(connection)
 
     def _load_known(self):
         self.provider_ids = dict(Provider.objects.values_list("domain", "id"))
@@ -126,7 +100,7 @@ class Writer:
                 key = label.strip().casefold()
                 if key in self.tag_ids:
                     continue
-                # BATCH_WRITE_LOCK (PostgreSQL) and IMMEDIATE transactions (SQLite) mean no other
+                # lock_import_batches (PostgreSQL) and IMMEDIATE transactions (SQLite) mean no other
                 # import creates "ai" while this one creates "AI": what this query misses is new.
                 existing = Tag.objects.filter(name__iexact=label.strip()).values_list("id", flat=True).first()
                 if existing is None:
@@ -171,12 +145,11 @@ class Writer:
         return None
 
     def _write(self, parsed_items, report):
-        if connection.vendor == "postgresql":
-            # One import batch writes at a time, as SQLite's IMMEDIATE transactions already
-            # ensure: a concurrent import's rows are committed and seen before this batch decides
-            # what to insert, instead of colliding on the unique identity and retrying.
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [BATCH_WRITE_LOCK])
+        # One import batch writes at a time (SQLite's IMMEDIATE transactions already ensure it):
+        # a concurrent import's rows are committed and seen before this batch decides what to
+        # insert, instead of colliding on the unique identity and retrying.
+        with connection.cursor() as cursor:
+            db.engine().lock_import_batches(cursor)
         now = timezone.now()
         records = [item.record for item in parsed_items]
         self._ensure_providers(records)
@@ -341,7 +314,7 @@ def article_copies(new_rows, updated):
     triggers fill them whatever is written: None there. Same values as the triggers: heat and
     quality -1 when none.
     """
-    if connection.vendor != "postgresql":
+    if not db.engine().import_writes_link_copies:
         return None
 
     def copies(is_published, published_at, heat, quality, provider_id):
@@ -360,191 +333,6 @@ def article_copies(new_rows, updated):
     for a in updated:
         found[a.pk] = copies(a.is_published, a.published_at, a.heat, a.quality, a.provider_id)
     return found
-
-
-class Table:
-    """Plain INSERT and UPDATE statements for one model, run with executemany (on PostgreSQL,
-    one COPY per batch instead: see _copy).
-
-    bulk_create and bulk_update build SQL and prepare every value in Python, which costs more
-    than the database's own work here. Rows are dicts of attnames (missing ones take the
-    field's default); only values that need it (JSON, timestamps) go through the field.
-    """
-
-    def __init__(self, model, *, with_pk=False):
-        self.model = model
-        fields = [f for f in model._meta.concrete_fields if with_pk or not f.primary_key]
-        self.fields = fields
-        self.attnames = [f.attname for f in fields]
-        self.defaults = {f.attname: f.get_default for f in fields}
-        self.prepared = {f.attname: f for f in fields if isinstance(f, (models.JSONField, models.DateTimeField))}
-
-    def _sql_insert(self):
-        quote = connection.ops.quote_name
-        return "INSERT INTO {} ({}) VALUES ({})".format(
-            quote(self.model._meta.db_table),
-            ", ".join(quote(f.column) for f in self.fields),
-            ", ".join(["%s"] * len(self.fields)),
-        )
-
-    def _converters(self, conn):
-        """attname -> function preparing a value for `conn` (None: passed as it is)."""
-        ops, converters = conn.ops, {}
-        for attname, field in self.prepared.items():
-            if isinstance(field, models.JSONField):
-                converters[attname] = _json_converter(ops, field.encoder, as_text=conn.vendor == "postgresql")
-            else:
-                converters[attname] = _same_as_last(ops.adapt_datetimefield_value)
-        return converters
-
-    def _params(self, rows, attnames):
-        conn = connections[DEFAULT_DB_ALIAS]  # the real wrapper: the proxy is slow per value
-        converters = self._converters(conn)
-        # Once per call: rows that lack a column share its default.
-        defaults = {attname: self.defaults[attname]() for attname in attnames}
-        pick = _picker(attnames)
-        convert = [(i, converters[a]) for i, a in enumerate(attnames) if a in converters]
-        params = []
-        for row in rows:
-            values = pick({**defaults, **row})  # in C: no Python step per column
-            for i, fn in convert:
-                values[i] = fn(values[i])
-            params.append(values)
-        return params
-
-    def row_of(self, obj):
-        return {attname: getattr(obj, attname) for attname in self.attnames}
-
-    def insert(self, rows):
-        params = self._params(rows, self.attnames)
-        if not params:
-            return
-        if connection.vendor == "postgresql":
-            self._copy(self.model._meta.db_table, self.fields, params)
-            return
-        with connection.cursor() as cursor:
-            cursor.executemany(self._sql_insert(), params)
-
-    @staticmethod
-    def _copy(table, fields, params):
-        """PostgreSQL: the rows in one COPY, so the statement-level triggers (migration 0009)
-        run once for the batch instead of once per row, as they would under executemany."""
-        quote = connection.ops.quote_name
-        sql = "COPY {} ({}) FROM STDIN".format(quote(table), ", ".join(quote(f.column) for f in fields))
-        # Errors come out as Django's (IntegrityError, OperationalError), which Writer.write retries.
-        with connection.wrap_database_errors, connection.cursor() as cursor:
-            with cursor.cursor.copy(sql) as copy:
-                for row in params:
-                    copy.write_row(row)
-
-    def update(self, objs, attnames):
-        """UPDATE the given columns of model instances, by primary key."""
-        if not objs:
-            return
-        columns = [self.model._meta.get_field(a.removesuffix("_id") if a.endswith("_id") else a) for a in attnames]
-        attnames = [f.attname for f in columns]
-        params = [values + [obj.pk] for values, obj in zip(self._params(map(self.row_of, objs), attnames), objs)]
-        if connection.vendor == "postgresql":
-            self._update_from_copy(columns, params)
-            return
-        quote = connection.ops.quote_name
-        sql = "UPDATE {} SET {} WHERE {} = %s".format(
-            quote(self.model._meta.db_table),
-            ", ".join(f"{quote(f.column)} = %s" for f in columns),
-            quote(self.model._meta.pk.column),
-        )
-        with connection.cursor() as cursor:
-            cursor.executemany(sql, params)
-
-    def _update_from_copy(self, columns, params):
-        """PostgreSQL: COPY the new values into a scratch table, then one UPDATE ... FROM it
-        (one statement, so the triggers run once for the batch)."""
-        quote = connection.ops.quote_name
-        table, pk = self.model._meta.db_table, self.model._meta.pk
-        scratch = quote(f"import_update_{table}")
-        names = [quote(f.column) for f in columns]
-        with connection.cursor() as cursor:
-            # Same column types as the table; no constraints, dropped at the end of the batch.
-            cursor.execute("CREATE TEMPORARY TABLE {} ON COMMIT DROP AS SELECT {}, {} FROM {} WITH NO DATA".format(
-                scratch, ", ".join(names), quote(pk.column), quote(table)))
-            self._copy(f"import_update_{table}", [*columns, pk], params)
-            # The planner then knows it holds a batch, not a table's worth, and goes by primary key.
-            cursor.execute(f"ANALYZE {scratch}")
-            cursor.execute("UPDATE {} t SET {} FROM {} s WHERE t.{pk} = s.{pk}".format(
-                quote(table), ", ".join(f"{n} = s.{n}" for n in names), scratch, pk=quote(pk.column)))
-            cursor.execute(f"DROP TABLE {scratch}")
-
-
-def _picker(names):
-    """row dict -> list of its values for `names`, in order."""
-    get = operator.itemgetter(*names)
-    if len(names) == 1:
-        return lambda row: [get(row)]
-    return lambda row: list(get(row))
-
-
-def _json_converter(ops, encoder, *, as_text=False):
-    """A JSON column's values -> database values. NULL stays SQL NULL, as
-    JSONField.get_db_prep_save does. Empty mappings and lists of text (source_keys, mostly in
-    one of a few key orders) are encoded once per batch: they are most of a batch's JSON values.
-    as_text: the JSON text itself, for PostgreSQL's COPY (whose text format takes it as it is;
-    a Jsonb wrapper per value costs more than the dump)."""
-    if as_text:
-        dumps = functools.partial(json.dumps, cls=encoder)
-    else:
-        dumps = functools.partial(ops.adapt_json_value, encoder=encoder)
-    known = {}
-
-    def convert(value):
-        if value is None:
-            return None
-        kind = type(value)
-        if (kind is dict and not value) or (kind is list and all(type(item) is str for item in value)):
-            key = (kind, *value)
-            found = known.get(key)
-            if found is None:
-                found = known[key] = dumps(value)
-            return found
-        return dumps(value)
-
-    return convert
-
-
-def _same_as_last(convert):
-    """`convert`, answering a repeat of the previous value without converting it again (a
-    batch's rows share one `now` in four timestamp columns)."""
-    last = [object(), None]  # holds the value: its identity cannot be reused while compared
-
-    def converter(value):
-        if value is not last[0]:
-            last[:] = value, convert(value)
-        return last[1]
-
-    return converter
-
-
-def allocate_ids(model, count):
-    """`count` fresh primary keys, taken inside the batch's transaction (so rows can be
-    inserted with their ids in one executemany, with no RETURNING round trip)."""
-    if not count:
-        return []
-    table = model._meta.db_table
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-                [table, model._meta.pk.column, count],
-            )
-            return [row[0] for row in cursor.fetchall()]
-        # SQLite: the write lock (IMMEDIATE transactions) is held, so nobody else takes these.
-        # sqlite_sequence remembers ids of deleted rows too: they are never handed out again.
-        cursor.execute(
-            "SELECT max(coalesce((SELECT max(id) FROM {0}), 0),"
-            " coalesce((SELECT seq FROM sqlite_sequence WHERE name = %s), 0))".format(connection.ops.quote_name(table)),
-            [table],
-        )
-        start = cursor.fetchone()[0] + 1
-    return list(range(start, start + count))
 
 
 ARTICLES = Table(Article, with_pk=True)

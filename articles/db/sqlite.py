@@ -1,0 +1,258 @@
+"""SQLite: bulk writing settings, the first load's index catalogue, FTS5 search, and the
+triggers that keep the search index and the topic links' copied columns current."""
+
+from contextlib import contextmanager
+
+from django.db.utils import OperationalError
+
+from . import base
+from .base import (  # noqa: F401 (part of this engine's interface)
+    after_index_build, before_index_build, estimated_count, import_writes_link_copies, insert_rows,
+    json_as_text, lock_import_batches, update_rows,
+)
+
+name = "sqlite"
+supports_first_load = True
+
+# The import connection's SQLite page cache (KiB): the run's memory budget allows it.
+IMPORT_CACHE_KIB = 32 * 1024
+# How many WAL pages an import lets pile up before SQLite copies them into the database
+# (SQLite's default is 1,000). A batch at 100,000 articles dirties a few thousand pages, so the
+# default checkpointed after every batch, copying the same index pages again each time: a third
+# of the writer's time. The WAL file grows to about this many 4 KB pages (256 MB) during a large
+# import and is truncated at its end (finish_import).
+IMPORT_CHECKPOINT_PAGES = 65_536
+DEFAULT_CHECKPOINT_PAGES = 1_000
+# The page cache (KiB) while a first load builds indexes: also the sorter's memory.
+BUILD_CACHE_KIB = 8 * 1024
+
+
+# -- bulk writing ---------------------------------------------------------------------------
+
+def prepare_import(connection):
+    # A batch touches pages all over the article, link and search-index B-trees; with
+    # SQLite's default 2 MB page cache it re-reads most of them from the OS per batch.
+    with connection.cursor() as cursor:
+        cursor.execute(f"PRAGMA cache_size = -{IMPORT_CACHE_KIB}")
+        cursor.execute(f"PRAGMA wal_autocheckpoint = {IMPORT_CHECKPOINT_PAGES}")
+
+
+def finish_import(connection):
+    """The WAL goes back into the database and the connection to SQLite's usual checkpoint
+    interval. A reader still holding an old snapshot only means the WAL is truncated at a
+    later checkpoint."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA wal_autocheckpoint = {DEFAULT_CHECKPOINT_PAGES}")
+            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    except OperationalError:
+        pass  # e.g. still locked after an error: SQLite checkpoints at its next commit anyway
+
+
+def allocate_ids(connection, table, pk_column, count):
+    # The write lock (IMMEDIATE transactions) is held, so nobody else takes these.
+    # sqlite_sequence remembers ids of deleted rows too: they are never handed out again.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT max(coalesce((SELECT max({1}) FROM {0}), 0),"
+            " coalesce((SELECT seq FROM sqlite_sequence WHERE name = %s), 0))".format(
+                connection.ops.quote_name(table), connection.ops.quote_name(pk_column)
+            ),
+            [table],
+        )
+        start = cursor.fetchone()[0] + 1
+    return list(range(start, start + count))
+
+
+# -- the first load -------------------------------------------------------------------------
+
+def indexes(cursor, tables, *, unique_too):
+    """(name, CREATE INDEX statement) of the indexes of `tables`, in creation order."""
+    placeholders = ", ".join(["%s"] * len(tables))
+    unique = "" if unique_too else " AND sql NOT LIKE 'CREATE UNIQUE%%'"
+    cursor.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
+        f" AND tbl_name IN ({placeholders}){unique} ORDER BY rowid",
+        tables,
+    )
+    return cursor.fetchall()
+
+
+def table_exists(cursor, table):
+    cursor.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = %s", [table])
+    return cursor.fetchone() is not None
+
+
+@contextmanager
+def index_build_settings(connection):
+    """SQLite's sorter keeps up to a page cache's worth of keys in memory, and with
+    temp_store=MEMORY its spill files too: at 100,000 articles that was +76 MB at the end of
+    the run. A smaller cache and spill files on disk use a fifth of that, and are no slower."""
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA cache_size")
+        cache_size = cursor.fetchone()[0]
+        cursor.execute("PRAGMA temp_store")
+        temp_store = cursor.fetchone()[0]
+        cursor.execute(f"PRAGMA cache_size = -{BUILD_CACHE_KIB}")
+        # (SQLite refuses the change inside a transaction, as in the tests: memory it is then.)
+        spill_to_disk = not connection.in_atomic_block
+        if spill_to_disk:
+            cursor.execute("PRAGMA temp_store = FILE")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA cache_size = {int(cache_size)}")
+            if spill_to_disk:
+                cursor.execute(f"PRAGMA temp_store = {int(temp_store)}")
+
+
+# -- search: the FTS5 table articles_search -------------------------------------------------
+
+# BM25 weights of the FTS5 columns (title, excerpt, topics, provider): steeper than
+# base.WEIGHTS because BM25 favours short columns, and a provider's name plus domain is short.
+FTS_WEIGHTS = (50.0, 1.0, 5.0, 2.0)
+
+
+def fts5_query(terms):
+    """An FTS5 MATCH expression: every term, each as a quoted word prefix (no operators)."""
+    return " ".join('"{}"*'.format(term.replace('"', '""')) for term in terms)
+
+
+def search(queryset, terms):
+    """Ranked by BM25 with per-column weights among the newest SEARCH_WINDOW matches."""
+    weights = ", ".join(f"{w:.1f}" for w in FTS_WEIGHTS)
+    match = fts5_query(terms)
+    # A join on the FTS table (rather than a sub-select per row) lets SQLite run the
+    # full-text query once and fetch only the matching articles by id. The rowid bound is
+    # found by walking the match list backwards, and FTS5 applies it inside the scan.
+    return queryset.extra(
+        tables=["articles_search"],
+        where=[
+            "articles_search.rowid = articles_article.id",
+            "articles_search MATCH %s",
+            "articles_search.rowid >= coalesce((SELECT rowid FROM articles_search WHERE articles_search MATCH %s"
+            " ORDER BY rowid DESC LIMIT 1 OFFSET %s), 0)",
+        ],
+        params=[match, match, base.SEARCH_WINDOW - 1],
+        select={"rank": f"-bm25(articles_search, {weights})"},
+    ).order_by("-rank", "-published_at", "-id")
+
+
+# -- triggers -------------------------------------------------------------------------------
+
+# The search index (migration 0004): each article's title, excerpt, topic names and provider
+# name/domain, keyed by the article's id (rowid), kept current by triggers on the article,
+# topic-link, tag and provider tables whoever writes.
+TOPICS_OF = """coalesce((SELECT group_concat(t.name, ' ') FROM articles_articletopic at
+    JOIN taggit_tag t ON t.id = at.tag_id WHERE at.content_object_id = {id}), '')"""
+PROVIDER_OF = """coalesce((SELECT p.name || ' ' || p.domain FROM articles_provider p WHERE p.id = {id}), '')"""
+
+
+def _search_row(prefix):
+    return (
+        f"INSERT INTO articles_search(rowid, title, excerpt, topics, provider) VALUES ("
+        f"{prefix}.id, {prefix}.title, coalesce({prefix}.excerpt, ''), "
+        f"{TOPICS_OF.format(id=prefix + '.id')}, {PROVIDER_OF.format(id=prefix + '.provider_id')});"
+    )
+
+
+def _refresh_topics(article_id):
+    return f"UPDATE articles_search SET topics = {TOPICS_OF.format(id=article_id)} WHERE rowid = {article_id};"
+
+
+SEARCH_TRIGGERS = [
+    f"CREATE TRIGGER articles_search_ai AFTER INSERT ON articles_article BEGIN {_search_row('new')} END",
+    "CREATE TRIGGER articles_search_au AFTER UPDATE OF title, excerpt, provider_id ON articles_article BEGIN "
+    f"DELETE FROM articles_search WHERE rowid = old.id; {_search_row('new')} END",
+    "CREATE TRIGGER articles_search_ad AFTER DELETE ON articles_article BEGIN "
+    "DELETE FROM articles_search WHERE rowid = old.id; END",
+    "CREATE TRIGGER articles_search_topic_ai AFTER INSERT ON articles_articletopic BEGIN "
+    f"{_refresh_topics('new.content_object_id')} END",
+    "CREATE TRIGGER articles_search_topic_ad AFTER DELETE ON articles_articletopic BEGIN "
+    f"{_refresh_topics('old.content_object_id')} END",
+    "CREATE TRIGGER articles_search_topic_au AFTER UPDATE OF tag_id, content_object_id ON articles_articletopic BEGIN "
+    f"{_refresh_topics('old.content_object_id')} {_refresh_topics('new.content_object_id')} END",
+    "CREATE TRIGGER articles_search_tag_au AFTER UPDATE OF name ON taggit_tag BEGIN "
+    f"UPDATE articles_search SET topics = {TOPICS_OF.format(id='articles_search.rowid')} "
+    "WHERE rowid IN (SELECT content_object_id FROM articles_articletopic WHERE tag_id = new.id); END",
+    "CREATE TRIGGER articles_search_provider_au AFTER UPDATE OF name, domain ON articles_provider BEGIN "
+    f"UPDATE articles_search SET provider = {PROVIDER_OF.format(id='new.id')} "
+    "WHERE rowid IN (SELECT id FROM articles_article WHERE provider_id = new.id); END",
+]
+SEARCH_INDEX = [
+    "CREATE VIRTUAL TABLE articles_search USING fts5("
+    "title, excerpt, topics, provider, tokenize = 'unicode61 remove_diacritics 2')",
+    "INSERT INTO articles_search(rowid, title, excerpt, topics, provider) "
+    f"SELECT a.id, a.title, coalesce(a.excerpt, ''), {TOPICS_OF.format(id='a.id')}, "
+    f"{PROVIDER_OF.format(id='a.provider_id')} FROM articles_article a",
+    *SEARCH_TRIGGERS,
+]
+SEARCH_INDEX_DROP = [
+    f"DROP TRIGGER IF EXISTS {name}"
+    for name in (
+        "articles_search_ai", "articles_search_au", "articles_search_ad", "articles_search_topic_ai",
+        "articles_search_topic_ad", "articles_search_topic_au", "articles_search_tag_au",
+        "articles_search_provider_au",
+    )
+] + ["DROP TABLE IF EXISTS articles_search"]
+
+# The topic links' copies of their article's columns (migration 0007): a topic page filters and
+# sorts by them. Heat and quality are copied as -1 when the article has none.
+LINK_COLUMNS = "(article_is_published, article_published_at, article_heat, article_quality, article_provider_id)"
+_COPIED = "is_published, published_at, coalesce(heat, -1), coalesce(quality, -1), provider_id"
+_WATCHED = "is_published, published_at, heat, quality, provider_id"
+_CHANGED = " OR ".join(f"OLD.{c} IS NOT NEW.{c}" for c in _WATCHED.split(", "))
+_NEW_VALUES = ("NEW.is_published, NEW.published_at, coalesce(NEW.heat, -1), coalesce(NEW.quality, -1), "
+               "NEW.provider_id")
+
+
+def _copy_to_link():
+    return (f"UPDATE articles_articletopic SET {LINK_COLUMNS} = (SELECT {_COPIED} FROM articles_article a "
+            "WHERE a.id = articles_articletopic.content_object_id) WHERE id = NEW.id")
+
+
+TOPIC_COPY_TRIGGERS = [
+    "CREATE TRIGGER articles_topic_copy_link_ai AFTER INSERT ON articles_articletopic BEGIN "
+    f"{_copy_to_link()}; END",
+    "CREATE TRIGGER articles_topic_copy_link_au AFTER UPDATE OF content_object_id ON articles_articletopic BEGIN "
+    f"{_copy_to_link()}; END",
+    # Links written before their article (deferred foreign keys) get the values when it arrives.
+    "CREATE TRIGGER articles_topic_copy_article_ai AFTER INSERT ON articles_article BEGIN "
+    f"UPDATE articles_articletopic SET {LINK_COLUMNS} = ({_NEW_VALUES}) WHERE content_object_id = NEW.id; END",
+    f"CREATE TRIGGER articles_topic_copy_article_au AFTER UPDATE OF {_WATCHED} ON articles_article "
+    f"WHEN {_CHANGED} BEGIN "
+    f"UPDATE articles_articletopic SET {LINK_COLUMNS} = ({_NEW_VALUES}) WHERE content_object_id = NEW.id; END",
+]
+TOPIC_COPY_TRIGGERS_DROP = [
+    f"DROP TRIGGER IF EXISTS {name}"
+    for name in ("articles_topic_copy_link_ai", "articles_topic_copy_link_au", "articles_topic_copy_article_ai", "articles_topic_copy_article_au")
+]
+
+TRIGGERS = tuple(statement.split()[2] for statement in SEARCH_TRIGGERS + TOPIC_COPY_TRIGGERS)
+
+
+def _execute(schema_editor, statements):
+    for statement in statements:
+        schema_editor.execute(statement, params=None)
+
+
+def install_search_index(schema_editor):
+    _execute(schema_editor, SEARCH_INDEX)
+
+
+def remove_search_index(schema_editor):
+    _execute(schema_editor, SEARCH_INDEX_DROP)
+
+
+def install_topic_copy_triggers(schema_editor):
+    _execute(schema_editor, TOPIC_COPY_TRIGGERS)
+
+
+def remove_topic_copy_triggers(schema_editor):
+    _execute(schema_editor, TOPIC_COPY_TRIGGERS_DROP)
+
+
+def installed_triggers(cursor):
+    cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+    return {name for (name,) in cursor.fetchall()}
