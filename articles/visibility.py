@@ -38,23 +38,22 @@ class Status(TextChoices):
 def public_q(*, prefix="", now=None):
     """The rule as a filter: published flag set, published time come.
 
-    `prefix` names the same columns elsewhere: COPY_PREFIX for a topic link's copies, or a
-    relation path such as "topic_links__article_".
+    `prefix` names the same columns elsewhere: COPY_PREFIX for a topic link's copies.
     """
     return status_q(Status.LIVE, prefix=prefix, now=now)
 
 
-def status_q(status, *, prefix="", now=None):
-    """The articles (or, with a `prefix`, the copies) in `status`; `now` defaults to the clock."""
+def status_q(state, *, prefix="", now=None):
+    """The articles (or, with a `prefix`, the copies) in Status `state`; `now` defaults to the clock."""
     now = timezone.now() if now is None else now
     flag, time = (f"{prefix}{column}" for column in PUBLIC_COLUMNS)
-    if status == Status.LIVE:
+    if state == Status.LIVE:
         return Q(**{flag: True, f"{time}__lte": now})
-    if status == Status.SCHEDULED:
+    if state == Status.SCHEDULED:
         return Q(**{flag: True, f"{time}__gt": now})
-    if status == Status.DRAFT:
+    if state == Status.DRAFT:
         return Q(**{flag: False}) | Q(**{f"{time}__isnull": True})
-    raise ValueError(f"Unknown status: {status!r}")
+    raise ValueError(f"Unknown status: {state!r}")
 
 
 def published_flag_q(*, prefix=""):
