@@ -11,13 +11,13 @@ from datetime import timedelta
 from datetime import timezone as dt_timezone
 
 from django.db import connections, models
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.text import slugify
 from taggit.managers import TaggableManager
 from taggit.models import Tag, TaggedItemBase
 
+from . import visibility
 from .domains import normalize_domain
 
 
@@ -67,16 +67,10 @@ CARD_FIELDS = (
 )
 
 
-def published_q(prefix=""):
-    """What readers may see: published flag set, publish time come. `prefix` names the same two
-    columns copied onto another table (ArticleTopic's `article_…` columns)."""
-    return Q(**{f"{prefix}is_published": True, f"{prefix}published_at__lte": timezone.now()})
-
-
 class ArticleQuerySet(models.QuerySet):
     def published(self):
-        """What readers may see: the one definition, used by every public page."""
-        return self.filter(published_q())
+        """What readers may see (articles/visibility.py): every public page starts here."""
+        return self.filter(visibility.public_q())
 
     def latest(self):
         # On published articles (which always have a time) no NULLS LAST is needed, and
@@ -199,11 +193,11 @@ class Article(models.Model):
             models.Index(fields=["is_published", "-heat"], name="article_pub_heat"),
             models.Index(fields=["provider", "is_published", "-published_at"], name="article_provider_date"),
             # The provider page's newest-first list, for SQLite as article_public_date below.
-            models.Index(fields=["provider", "-published_at", "-id"], condition=Q(is_published=True),
+            models.Index(fields=["provider", "-published_at", "-id"], condition=visibility.published_flag_q(),
                          name="article_provider_public_date"),
             # Newest published first, for SQLite: Django writes `WHERE "is_published"` (not `= 1`),
             # which cannot use article_pub_date there but does match this partial index.
-            models.Index(fields=["-published_at"], condition=Q(is_published=True), name="article_public_date"),
+            models.Index(fields=["-published_at"], condition=visibility.published_flag_q(), name="article_public_date"),
             models.Index(fields=["-published_at"], condition=Q(pinned_home=True), name="article_pinned_home"),
         ]
 
@@ -215,7 +209,8 @@ class Article(models.Model):
 
     @property
     def is_public(self):
-        return bool(self.is_published and self.published_at and self.published_at <= timezone.now())
+        """Whether readers may see it now: `published()` for this one article."""
+        return visibility.is_public(self)
 
     @property
     def published_at_local(self):
@@ -229,11 +224,17 @@ class ArticleTopicQuerySet(models.QuerySet):
     """Topic pages read the article columns copied onto each link, so one index serves a page."""
 
     def public(self):
-        """Links to articles readers may see: `Article.objects.published()`, on the copied columns."""
-        return self.filter(published_q("article_"))
+        """Links to articles readers may see: the rule of `Article.objects.published()`, read
+        from the link's copies of the article's columns (articles/visibility.py)."""
+        return self.filter(visibility.public_q(prefix=visibility.COPY_PREFIX))
 
     def public_for_topic(self, tag):
         return self.public().filter(tag=tag)
+
+    def topics(self):
+        """The topics these links carry: `ArticleTopic.objects.public().topics()` are the topics
+        readers may see (any other is a 404 to them)."""
+        return Tag.objects.filter(Exists(self.filter(tag=OuterRef("pk"))))
 
     def outlets(self, limit, *, provider_id=None):
         """The outlets of these links, counted in one pass along the (tag, provider) index:
@@ -278,7 +279,7 @@ class ArticleTopicQuerySet(models.QuerySet):
 
 # Links to published articles: topic pages read only these, and the partial indexes below
 # match Django's `WHERE "article_is_published"` on SQLite (a plain boolean column would not).
-PUBLIC_LINK = Q(article_is_published=True)
+PUBLIC_LINK = visibility.published_flag_q(prefix=visibility.COPY_PREFIX)
 
 
 class ArticleTopic(TaggedItemBase):

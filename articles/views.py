@@ -84,7 +84,7 @@ def home(request):
 def topic_list(request):
     by_size = request.GET.get("sort") == "size"
     topics = (
-        ArticleTopic.objects.filter(content_object__in=Article.objects.published().values("pk"))
+        ArticleTopic.objects.public()
         .values("tag__name", "tag__slug")
         .annotate(articles=Count("id"))
     )
@@ -113,11 +113,14 @@ def topic_detail(request, slug):
     provider = normalize_domain(request.GET.get("provider", ""))
     provider_id = Provider.objects.filter(domain=provider).values_list("pk", flat=True).first() if provider else None
     total, leaders, from_provider = links.outlets(30, provider_id=provider_id)
+    if not total:
+        raise Http404("No public article has this topic.")
     listed, count = (links.filter(article_provider_id=provider_id), from_provider) if provider else (links, total)
     sort = sort_choice(request)
     page = paginate(request, getattr(listed, SORTS[sort][1])().values_list("content_object_id", "pinned"), count=count)
     pinned = {pk for pk, is_pinned in page.object_list if is_pinned}
-    articles = in_order(Article.objects.published().with_cards(), [pk for pk, _ in page.object_list])
+    # The links were public: their articles need no second filter.
+    articles = in_order(Article.objects.with_cards(), [pk for pk, _ in page.object_list])
     for article in articles:
         article.is_pinned = article.pk in pinned
     in_topic = Article.objects.published().filter(topic_links__tag=topic)
@@ -163,6 +166,8 @@ def provider_detail(request, domain):
     sort = sort_choice(request)
     articles = getattr(Article.objects.published().filter(provider=provider), SORTS[sort][1])()
     page = paginate(request, articles.with_cards())
+    if not page.paginator.count:
+        raise Http404("No public article comes from this provider.")
     return render(request, "articles/provider_detail.html", {
         "provider": provider,
         "page_obj": page,

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from taggit.models import Tag
 
-from articles import curation
+from articles import curation, visibility
 from articles.importer import import_paths
 from articles.importer.write import article_slug
 from articles.models import Article, ArticleTopic, Image, RelatedLink
@@ -101,12 +101,7 @@ class ArticleAdmin(admin.ModelAdmin):
 
     @admin.display(description="status")
     def status(self, article):
-        if not article.is_published or article.published_at is None:
-            state = "Draft"
-        elif article.published_at > timezone.now():
-            state = "Scheduled"
-        else:
-            state = "Live"
+        state = visibility.status(article).label
         return f"{state} · 📌 home" if article.pinned_home else state
 
     @admin.display(description="topics")

@@ -16,6 +16,7 @@ from taggit.models import Tag
 from articles import db
 from articles.db.bulk import Table, allocate_ids
 from articles.models import Article, ArticleTopic, Image, Provider, RelatedLink, TopicRedirect
+from articles.visibility import COPIED_COLUMNS, link_copies
 
 # Article fields an import sets from the file (besides provider and provenance).
 RECORD_FIELDS = (
@@ -311,27 +312,14 @@ def article_copies(new_rows, updated):
 
     Links written with them leave the statement triggers (migration 0009) nothing to rewrite;
     written empty, each new link would be written twice, through all its indexes. SQLite's row
-    triggers fill them whatever is written: None there. Same values as the triggers: heat and
-    quality -1 when none.
+    triggers fill them whatever is written: None there. Which columns, and their values, are
+    visibility's (link_copies), as the triggers write them.
     """
     if not db.engine().import_writes_link_copies:
         return None
-
-    def copies(is_published, published_at, heat, quality, provider_id):
-        return {
-            "article_is_published": is_published,
-            "article_published_at": published_at,
-            "article_heat": -1 if heat is None else heat,
-            "article_quality": -1 if quality is None else quality,
-            "article_provider_id": provider_id,
-        }
-
-    found = {
-        row["id"]: copies(row["is_published"], row["published_at"], row["heat"], row["quality"], row["provider_id"])
-        for row in new_rows
-    }
+    found = {row["id"]: link_copies(row) for row in new_rows}
     for a in updated:
-        found[a.pk] = copies(a.is_published, a.published_at, a.heat, a.quality, a.provider_id)
+        found[a.pk] = link_copies({column: getattr(a, column) for column in COPIED_COLUMNS})
     return found
 
 

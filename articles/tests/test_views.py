@@ -256,11 +256,18 @@ def test_topic_page_redirects_old_slugs_and_404s_unknown_ones(client):
     assert client.get("/topics/no-such-topic/").status_code == 404
 
 
-def test_topic_page_empty_state(client):
+def test_topic_page_without_public_articles_is_404_and_outlet_filter_can_empty_it(client):
+    """A topic nobody may read yet is not found; a public topic filtered to an outlet without
+    articles in it says so and offers every outlet again."""
     make_topic("Lonely")
-    response = client.get("/topics/lonely/")
-    assert response.status_code == 200
-    assert "No articles here yet." in text(response)
+    assert client.get("/topics/lonely/").status_code == 404
+    make_article("Draft about robots", topics=["Robots"], published=False)
+    assert client.get("/topics/robots/").status_code == 404
+    make_article("Robots live", topics=["Robots"], provider=make_provider("Acme News", "acme.example"))
+    make_provider("Quiet Times", "quiet.example")
+    page = text(client.get("/topics/robots/", {"provider": "quiet.example"}))
+    assert "No articles from this outlet here." in page and "Robots live" not in page
+    assert "Show every outlet" in page
 
 
 @pytest.mark.parametrize("page", ["0", "3", "abc", "-1", "1.5"])
@@ -331,9 +338,12 @@ def test_provider_page_sorts_and_paginates(client):
     assert client.get("/providers/acme.example/", {"page": "x"}).status_code == 404
 
 
-def test_provider_page_empty_state(client):
-    make_provider("Quiet Times", "quiet.example")
-    assert "No published stories from Quiet Times yet." in text(client.get("/providers/quiet.example/"))
+def test_provider_page_without_public_articles_is_404(client):
+    """A publisher with no article readers may see has no page yet (nor a sitemap entry)."""
+    quiet = make_provider("Quiet Times", "quiet.example")
+    assert client.get("/providers/quiet.example/").status_code == 404
+    make_article("Quiet draft", provider=quiet, published=False)
+    assert client.get("/providers/quiet.example/").status_code == 404
 
 
 def test_provider_page_query_count_is_fixed(client, django_assert_num_queries):

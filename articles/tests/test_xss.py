@@ -141,7 +141,6 @@ READER_MARKERS = {
     "topic-detail-trending": ["XSSTITLE", "XSSPROVIDER", "XSSEXCERPT", "XSSTOPIC"],
     "topic-detail-by-provider": ["XSSTITLE", "XSSPROVIDER", "XSSEXCERPT", "XSSTOPIC"],
     "provider-detail": ["XSSTITLE", "XSSPROVIDER", "XSSEXCERPT"],
-    "related-provider-detail": ["XSSRELPROVIDER"],  # a publisher known only from related coverage
     "article-detail": [
         "XSSTITLE", "XSSPROVIDER", "XSSEXCERPT", "XSSTOPIC", "XSSCATEGORY",
         "XSSRELTITLE", "XSSRELEXCERPT", "XSSRELPROVIDER", "XSSRELINTERNAL",
@@ -302,7 +301,6 @@ def reader_pages(main):
         "topic-detail-by-provider": reverse("articles:topic-detail", kwargs={"slug": topic_slug()})
         + "?provider=" + quote(DOMAIN),
         "provider-detail": main.provider.get_absolute_url(),
-        "related-provider-detail": Provider.objects.get(domain="elsewhere.example").get_absolute_url(),
         "article-detail": main.get_absolute_url(),
         "other-article-detail": Article.objects.get(identity_url=OTHER["webUrl"]).get_absolute_url(),
         "search": reverse("articles:search") + "?q=zebracorn",
