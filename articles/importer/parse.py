@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 import yaml
 
 from articles.domains import normalize_domain
+from articles.format import ARTICLE_KEYS, IMAGE_KEYS, RELATED_KEYS, to_jsonable
 
 
 class YAML_LOADER(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
@@ -43,21 +44,6 @@ MAX_SHORT = {"category": 100, "type": 50}
 MAX_PROVIDER_NAME = 200
 MAX_DOMAIN = 253
 MAX_INT = 2_147_483_647
-
-SUFFIXES = (".md", ".markdown", ".txt")
-
-# The top-level keys FORMAT.md lists; anything else is kept in `extra`.
-ARTICLE_KEYS = (
-    "category", "title", "excerpt", "publishedDateTime", "webUrl", "originalUrl", "ampWebUrl",
-    "cdnAmpWebUrl", "type", "quality", "heat", "published", "provider", "topics", "images",
-    "related", "featuredContent", "secured",
-)
-IMAGE_KEYS = ("url", "width", "height", "isCached", "title")
-RELATED_KEYS = (
-    "title", "excerpt", "publishedDateTime", "webUrl", "ampWebUrl", "cdnAmpWebUrl", "type",
-    "provider", "quality", "images",
-)
-PROVIDER_KEYS = ("name", "domain", "images")
 
 
 class FileRefused(Exception):
@@ -528,8 +514,8 @@ def validate(data, body=""):
     if check.problems:
         raise FileRefused(check.problems)
 
-    f["provider_source"] = _jsonable(provider_data) if provider_data is not None else None
-    f["extra"] = {key: _jsonable(value) for key, value in data.items() if key not in ARTICLE_KEYS}
+    f["provider_source"] = to_jsonable(provider_data) if provider_data is not None else None
+    f["extra"] = {key: to_jsonable(value) for key, value in data.items() if key not in ARTICLE_KEYS}
     f["source_keys"] = list(data.keys())
     return ArticleRecord(
         identity_url=identity,
@@ -591,14 +577,14 @@ def _image(check, data, label, *, as_json=False):
     if as_json:
         # Provider logos are kept as given, after their URLs are checked.
         check.url(data, "url", label=f"{label}.url")
-        return _jsonable(data)
+        return to_jsonable(data)
     image = {
         "url": check.url(data, "url", label=f"{label}.url"),
         "width": check.integer(data, "width", label=f"{label}.width"),
         "height": check.integer(data, "height", label=f"{label}.height"),
         "is_cached": check.boolean(data, "isCached", label=f"{label}.isCached"),
         "title": check.text(data, "title", label=f"{label}.title", max_length=MAX_TITLE),
-        "extra": {k: _jsonable(v) for k, v in data.items() if k not in IMAGE_KEYS},
+        "extra": {k: to_jsonable(v) for k, v in data.items() if k not in IMAGE_KEYS},
         "source_keys": list(data.keys()),
     }
     return image
@@ -628,38 +614,8 @@ def _related(check, data, label):
             if provider_data is not None
             else None
         ),
-        "provider_source": _jsonable(data.get("provider")),
-        "images": _jsonable(data.get("images")),
-        "extra": {k: _jsonable(v) for k, v in data.items() if k not in RELATED_KEYS},
+        "provider_source": to_jsonable(data.get("provider")),
+        "images": to_jsonable(data.get("images")),
+        "extra": {k: to_jsonable(v) for k, v in data.items() if k not in RELATED_KEYS},
         "source_keys": list(data.keys()),
     }
-
-
-# Values the JSON columns cannot hold natively are tagged, so the exporter gives them back.
-TIMESTAMP_TAG = "$timestamp"
-DATE_TAG = "$date"
-
-
-def _jsonable(value):
-    if isinstance(value, dict):
-        return {key: _jsonable(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_jsonable(item) for item in value]
-    if isinstance(value, dt.datetime):
-        return {TIMESTAMP_TAG: value.isoformat()}
-    if isinstance(value, dt.date):
-        return {DATE_TAG: value.isoformat()}
-    return value
-
-
-def from_jsonable(value):
-    """The exporter's inverse of _jsonable."""
-    if isinstance(value, dict):
-        if len(value) == 1 and TIMESTAMP_TAG in value:
-            return dt.datetime.fromisoformat(value[TIMESTAMP_TAG])
-        if len(value) == 1 and DATE_TAG in value:
-            return dt.date.fromisoformat(value[DATE_TAG])
-        return {key: from_jsonable(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [from_jsonable(item) for item in value]
-    return value

@@ -7,11 +7,12 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 
+from articles.format import SUFFIXES
 from articles.models import Article
 from articles.page_cache import content_changed
 
 from . import first_load
-from .parse import SUFFIXES, Refused, Unchanged, read_and_parse
+from .parse import Refused, Unchanged, read_and_parse
 from .gc_tuning import rare_collections
 from .parse_pool import ParsePool
 from .write import Writer
