@@ -18,8 +18,8 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.text import Truncator, add_truncation_text, calculate_truncate_chars_length
 
+from .links import image_src
 from .models import ArticleTopic, Image
-from .templatetags.newsroom import image_src
 
 EXCERPT_LENGTH = 240
 TOPICS_PER_CARD = 3
@@ -128,7 +128,7 @@ class CardMaker:
     def card(self, article, *, pinned_marks=False):
         provider = article.provider
         image = article.card_image
-        src = image_src(image) if image is not None else ""
+        src = image_src(image)
         published = article.published_at
         return {
             "url": self.url_of(article),

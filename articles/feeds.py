@@ -19,13 +19,10 @@ from django.utils.html import escape
 from taggit.models import Tag
 
 from .cards import article_urls, fetch_parts
+from .links import is_http_url
 from .models import Article, ArticleTopic, TopicRedirect
 
 FEED_LENGTH = 50
-
-
-def is_web_url(url):
-    return bool(url) and url.lower().startswith(("http://", "https://"))
 
 
 class ArticleFeed(Feed):
@@ -66,7 +63,7 @@ class ArticleFeed(Feed):
     def item_enclosures(self, item):
         # The lead image, only when it is a web address (an uploaded file's URL is relative).
         src = item.card_image.src if item.card_image else None
-        if not is_web_url(src):
+        if not is_http_url(src):
             return []
         mime_type = mimetypes.guess_type(src.split("?", 1)[0])[0] or "image/jpeg"
         if not mime_type.startswith("image/"):

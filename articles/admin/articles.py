@@ -17,12 +17,13 @@ from taggit.models import Tag
 from articles import curation
 from articles.importer import import_paths
 from articles.importer.write import article_slug
+from articles.links import image_src
 from articles.models import Article, ArticleTopic, Image, RelatedLink
 
 from .base import EstimatedCountPaginator, form_data, intermediate_form, log_bulk_change, snapshot
 from .filters import ProviderFilter, StatusFilter, TopicFilter
-from .forms import AddTopicForm, ArticleAdminForm, ChooseTopicForm, field_label, fill_positions
-from .inlines import URL_FIELDS, ImageInline, RelatedLinkInline, TopicInline, image_src
+from .forms import URL_FIELDS, AddTopicForm, ArticleAdminForm, ChooseTopicForm, field_label, fill_positions
+from .inlines import ImageInline, RelatedLinkInline, TopicInline
 from .upload import import_job_view, upload_view
 
 # Which lock group an inline's changes fall under.
@@ -94,7 +95,7 @@ class ArticleAdmin(admin.ModelAdmin):
     @admin.display(description="")
     def thumbnail(self, article):
         images = article.images.all()
-        src = image_src(images[0]) if images else None
+        src = image_src(images[0], thumbnail=True) if images else None
         if not src:
             return ""
         return format_html('<img src="{}" alt="" width="64" style="height:auto" loading="lazy">', src)

@@ -7,7 +7,6 @@ raises anything else for bad input, whatever the bytes are.
 import datetime as dt
 import hashlib
 import os
-import re
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -15,6 +14,7 @@ import yaml
 
 from articles.domains import normalize_domain
 from articles.format import ARTICLE_KEYS, IMAGE_KEYS, RELATED_KEYS, to_jsonable
+from articles.links import is_http_url
 
 
 class YAML_LOADER(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
@@ -341,11 +341,6 @@ def _kind(value):
     }.get(type(value), type(value).__name__)
 
 
-# Most URLs: scheme, a plain ASCII host and port, then a path, query or fragment or nothing.
-# Anything else (user info, IPv6, non-ASCII hosts, odd schemes) goes through urlsplit.
-_PLAIN_HTTP_URL = re.compile(r"https?://[A-Za-z0-9.-]+(?::[0-9]*)?(?:[/?#]|\Z)", re.IGNORECASE)
-
-
 class _Checker:
     """Collects every problem in a file rather than stopping at the first."""
 
@@ -378,16 +373,8 @@ class _Checker:
         value = self.text(data, key, label=label, max_length=MAX_URL)
         if value is None:
             return None
-        if value.strip() != value:
-            parts = None
-        elif _PLAIN_HTTP_URL.match(value):
-            return value  # urlsplit would agree: http(s), a host name, nothing to parse further
-        else:
-            try:
-                parts = urlsplit(value)
-            except ValueError:  # e.g. an unclosed IPv6 bracket: "http://[::1"
-                parts = None
-        if parts is None or parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        # Stored as given, so surrounding spaces are refused rather than ignored.
+        if value.strip() != value or not is_http_url(value):
             self.fail(label, f"{_clip(value)!r} is not an http(s) URL")
             return None
         return value
