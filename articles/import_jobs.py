@@ -16,15 +16,11 @@ from django_tasks import task
 
 from .importer import import_paths
 from .importer.parse import Parsed, read_and_parse
+from .locks import TRACKED
 from .models import Article, ImportJob
 
 logger = logging.getLogger(__name__)
 
-# Columns whose changes the history names ("updated title, heat").
-TRACKED = (
-    "title", "excerpt", "category", "item_type", "published_at", "web_url", "original_url", "amp_url",
-    "cdn_amp_url", "quality", "heat", "is_published", "provider_id", "featured_content", "body",
-)
 PROGRESS_EVERY_SECONDS = 1.0
 
 

@@ -104,26 +104,7 @@ class ArticleQuerySet(models.QuerySet):
 class Article(models.Model):
     """One news item, as a front-matter file describes it."""
 
-    # The fields an editor may change and an import must then leave alone.
-    EDITABLE_FIELDS = (
-        "title",
-        "excerpt",
-        "category",
-        "item_type",
-        "published_at",
-        "web_url",
-        "original_url",
-        "amp_url",
-        "cdn_amp_url",
-        "quality",
-        "heat",
-        "is_published",
-        "provider",
-        "featured_content",
-        "body",
-        "topics",
-    )
-
+    # Which fields an editor can lock against re-imports: articles/locks.py.
     identity_url = models.URLField(
         max_length=2000,
         unique=True,

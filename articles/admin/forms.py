@@ -7,6 +7,7 @@ from django.db.models import Max
 from taggit.models import Tag
 
 from articles.images import inspect_upload, make_thumbnail
+from articles.locks import field_label
 from articles.models import Article, ArticleTopic, Image
 
 
@@ -21,12 +22,6 @@ def https_urls(db_field, **kwargs):
         if isinstance(db_field, field_class):
             kwargs = {**options, **kwargs}
     return db_field.formfield(**kwargs)
-
-
-def field_label(name):
-    if name in ("images", "related_links"):
-        return name.replace("_", " ")
-    return str(Article._meta.get_field(name).verbose_name)
 
 
 class ArticleAdminForm(forms.ModelForm):

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from taggit.models import Tag
 
+from articles.locks import kept_count, locked_columns
 from articles.models import Article, ArticleTopic, Image, Provider, RelatedLink, TopicRedirect
 
 # Article fields an import sets from the file (besides provider and provenance).
@@ -37,12 +38,6 @@ SQLITE_CACHE_KIB = 32 * 1024
 # import and is truncated at its end (Writer.finish).
 SQLITE_IMPORT_CHECKPOINT_PAGES = 65_536
 SQLITE_DEFAULT_CHECKPOINT_PAGES = 1_000
-# Editor-lockable names that stand for more than one column.
-LOCK_GROUPS = {
-    "provider": ("provider", "provider_source"),
-    "published_at": ("published_at", "published_at_offset"),
-    "title": ("title", "slug"),
-}
 
 
 def _is_deadlock(exc):
@@ -209,8 +204,8 @@ class Writer:
                 )
                 to_create.append((item, row))
                 continue
-            locked = self._locked_columns(article)
-            kept_total += self._count_kept(article, record, locked)
+            locked = locked_columns(article)
+            kept_total += kept_count(article, record.fields, self.provider_ids[record.provider.domain])
             stored = [getattr(article, name) for name in UPDATED_COLUMNS]
             for name in RECORD_FIELDS:
                 if name not in locked:
@@ -252,24 +247,6 @@ class Writer:
     def _loses_to_later_file(self, article, item):
         other = self.run_order.get(article.source_path)
         return other is not None and article.source_path != item.path and other > self.run_order.get(item.path, -1)
-
-    @staticmethod
-    def _locked_columns(article):
-        columns = set()
-        for name in article.locked_fields or ():
-            columns.update(LOCK_GROUPS.get(name, (name,)))
-        return columns
-
-    def _count_kept(self, article, record, locked):
-        kept = 0
-        for name in article.locked_fields or ():
-            if name in ("topics", "images", "related_links"):
-                kept += 1
-            elif name == "provider":
-                kept += int(article.provider_id != self.provider_ids[record.provider.domain])
-            elif name in record.fields:
-                kept += int(getattr(article, name) != record.fields[name])
-        return kept
 
     def _replace_children(self, articles, *, link_copies=None):
         """Images, related links and topic links of `articles`: (item, pk, locked fields, is new).
