@@ -14,8 +14,8 @@ from django.contrib.admin.models import ADDITION, CHANGE
 from django.utils import timezone
 from django_tasks import task
 
-from .importer import import_paths
-from .importer.parse import Parsed, read_and_parse
+from .history import log_entries
+from .importer import Parsed, import_paths, read_and_parse
 from .locks import TRACKED
 from .models import Article, ImportJob
 
@@ -82,8 +82,6 @@ def _current_values(names, max_bytes):
 
 
 def _after_import(report, names, before, user):
-    from .admin.base import log_entries
-
     outcome = {path: result for path, result, _ in report.outcomes if result in ("created", "updated")}
     if not outcome:
         return {}

@@ -16,10 +16,10 @@ from taggit.models import Tag
 
 from articles import curation
 from articles.importer import import_paths
-from articles.importer.write import article_slug
 from articles.links import image_src
 from articles.locks import EDITABLE_FIELDS, INLINE_LOCKS, field_label, update_locks
 from articles.models import Article, ArticleTopic, Image
+from articles.slugs import article_slug
 
 from .base import EstimatedCountPaginator, form_data, intermediate_form, log_bulk_change, snapshot
 from .filters import ProviderFilter, StatusFilter, TopicFilter

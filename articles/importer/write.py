@@ -18,6 +18,7 @@ from taggit.models import Tag
 
 from articles.locks import kept_count, locked_columns
 from articles.models import Article, ArticleTopic, Image, Provider, RelatedLink, TopicRedirect
+from articles.slugs import article_slug, provider_slug
 
 # Article fields an import sets from the file (besides provider and provenance).
 RECORD_FIELDS = (
@@ -43,10 +44,6 @@ SQLITE_DEFAULT_CHECKPOINT_PAGES = 1_000
 def _is_deadlock(exc):
     # deadlock_detected, serialization_failure: PostgreSQL's "run the transaction again".
     return getattr(exc.__cause__, "sqlstate", None) in ("40P01", "40001")
-
-
-def article_slug(title):
-    return slugify(title or "", allow_unicode=True)[:80].strip("-") or "article"
 
 
 class Writer:
@@ -90,7 +87,7 @@ class Writer:
             return
         Provider.objects.bulk_create(
             [
-                Provider(name=p.name, domain=p.domain, slug=slugify(p.domain)[:253] or "provider", logos=p.logos)
+                Provider(name=p.name, domain=p.domain, slug=provider_slug(p.domain), logos=p.logos)
                 for p in wanted.values()
             ],
             ignore_conflicts=True,  # another import may have created it a moment ago
