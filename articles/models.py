@@ -86,7 +86,7 @@ class ArticleQuerySet(models.QuerySet):
     def trending(self):
         return self.order_by(F("heat").desc(nulls_last=True), "-published_at", "-id")
 
-    def best(self):
+    def by_quality(self):
         return self.order_by(F("quality").desc(nulls_last=True), "-published_at", "-id")
 
     def search(self, q):
@@ -259,7 +259,7 @@ class ArticleTopicQuerySet(models.QuerySet):
     def trending(self):
         return self.order_by("-pinned", "-article_heat", "-article_published_at", "-content_object_id")
 
-    def best(self):
+    def by_quality(self):
         return self.order_by("-pinned", "-article_quality", "-article_published_at", "-content_object_id")
 
 
@@ -335,6 +335,15 @@ class TopicRedirect(models.Model):
 
     def __str__(self):
         return f"{self.old_slug} → {self.topic.slug}"
+
+
+class Topic(Tag):
+    """Taggit's Tag under the name the site uses: the admin manages topics, never "tags"."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "topic"
+        verbose_name_plural = "topics"
 
 
 def image_upload_to(instance, filename):

@@ -22,7 +22,7 @@ RECENT_WINDOW = 200
 SORTS = {
     "latest": ("Latest", "latest"),
     "trending": ("Trending", "trending"),
-    "quality": ("Best", "best"),
+    "quality": ("Best quality", "by_quality"),
 }
 
 

@@ -9,6 +9,7 @@ from articles.links import image_src
 from articles.models import ArticleTopic, Image, RelatedLink
 
 from .forms import URL_FIELDS, ImageInlineForm, PositionedInlineForm
+from .topics import TopicFields
 
 class KnownChoiceAutocomplete(AutocompleteSelect):
     """An autocomplete box that renders its current choice from a label it was given.
@@ -36,7 +37,7 @@ class TopicFormSet(BaseInlineFormSet):
         return form
 
 
-class TopicInline(admin.TabularInline):
+class TopicInline(TopicFields, admin.TabularInline):
     model = ArticleTopic
     form = PositionedInlineForm
     formset = TopicFormSet
