@@ -126,8 +126,8 @@ class TopicFeed(ArticleFeed):
         # SQLite would read them through topic_public_latest, walking the whole topic.
         pinned = links.filter(pinned=True).order_by("-article_published_at", "-content_object_id")
         others = links.filter(pinned=False).latest()
-        # The ids first, as a list: PostgreSQL planned `pk IN (…) OR pk IN (…)` as a walk down the
-        # published-date index with both sub-selects as filters (92,000 rows for 50, 215 ms).
+        # The ids first, as a list: PostgreSQL plans `pk IN (…) OR pk IN (…)` as a walk down the
+        # published-date index with both sub-selects as filters, reading most of the topic.
         newest = [*pinned[:FEED_LENGTH], *others[:FEED_LENGTH]]
         return self.entries(Article.objects.published().filter(pk__in=newest).latest().with_cards()[:FEED_LENGTH])
 

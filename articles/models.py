@@ -302,7 +302,7 @@ class ArticleTopic(TaggedItemBase):
             # One per topic-page order (and the outlet filter): the page, its count and its
             # offset are read from the index alone, whatever the topic's size or the page's depth.
             # The flag of the condition is a column too: without it SQLite reads each link's
-            # table row for `WHERE "article_is_published"` (23,000 rows to count the outlets of `ai`).
+            # table row for `WHERE "article_is_published"`, one per link of the topic.
             # No index may lead with (tag, article_published_at): SQLite would prefer it for the
             # `published_at <= now` range and then sort the whole topic for every order.
             models.Index(fields=["tag", "-pinned", "-article_published_at", "-content_object",

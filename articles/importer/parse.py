@@ -273,8 +273,8 @@ def _encodable(text):
 
 
 def _check_size(front):
-    """Refuse too many values before building them: 500,000 of them fit in 1 MB and take seconds
-    and hundreds of MB to compose, while counting parser events stops after a fraction of a second."""
+    """Refuse too many values before building them: a file within the size limit can hold enough
+    values to cost far more time and memory to compose than to count, and counting stops early."""
     events = 0
     for event in yaml.parse(front, Loader=YAML_LOADER):
         if isinstance(event, (yaml.ScalarEvent, yaml.AliasEvent, yaml.CollectionStartEvent)):

@@ -2,8 +2,10 @@
 
 A batch is written in one transaction: an error or Ctrl-C leaves every article of
 the batch entirely old or entirely new. Provider and topic look-ups are cached for
-the whole run; children (images, related links, topic links) are replaced wholesale
-so that they match the file exactly.
+the whole run. Children (images, related links, topic links) end up matching the file
+exactly, but an updated article's are rewritten only where they differ from the stored
+ones, so equal rows keep what editors added (pins, uploads). Editor-locked fields and
+children are left alone (articles/locks.py).
 """
 
 import functools
