@@ -162,3 +162,20 @@ def test_topic_autocomplete_still_searches_topics(admin_client):
     })
     assert response.status_code == 200
     assert [r["text"] for r in response.json()["results"]] == ["Artificial intelligence"]
+
+
+def test_topic_and_redirect_forms_render_with_topic_wording(admin_client):
+    from django.urls import reverse as url
+
+    from .admin_factories import topic
+
+    ai = topic("AI")
+    for page in (
+        url("admin:articles_topic_add"),
+        url("admin:articles_topic_change", args=[ai.pk]),
+        url("admin:articles_topicredirect_add"),
+    ):
+        html = admin_client.get(page).content.decode()
+        assert "Taggit" not in html and "another tag" not in html and "/admin/taggit/" not in html, page
+    redirect_form = admin_client.get(url("admin:articles_topicredirect_add")).content.decode()
+    assert "Add another topic" in redirect_form
