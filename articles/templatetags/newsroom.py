@@ -23,9 +23,9 @@ BODY_ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "title", "width
 
 
 # The URL when it is http(s), else "" (so `javascript:` and friends never become links).
-register.filter("http_url", links.http_url)
+http_url = register.filter("http_url", links.http_url)
 # An Image's address when it is http(s) or a path on this site, else "".
-register.filter("image_src", links.image_src)
+image_src = register.filter("image_src", links.image_src)
 
 
 @register.filter
