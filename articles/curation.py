@@ -8,29 +8,17 @@ from django.db import transaction
 from django.db.models import Count, Max, Min, Q
 from taggit.models import Tag
 
+from .locks import lock_fields
 from .models import Article, ArticleTopic, Provider, RelatedLink, TopicRedirect
-
-
-def lock_fields(articles, names):
-    """Add `names` to each article's locked_fields, so re-imports keep the editor's values."""
-    names = list(names)
-    changed = []
-    for article in Article.objects.filter(pk__in=_ids(articles)).only("pk", "locked_fields"):
-        locked = list(article.locked_fields or [])
-        missing = [n for n in names if n not in locked]
-        if missing:
-            article.locked_fields = locked + missing
-            changed.append(article)
-    Article.objects.bulk_update(changed, ["locked_fields"], batch_size=500)
-    return len(changed)
 
 
 def set_flag(articles, field, value, *, lock=False):
     """Set a boolean column (is_published, is_featured, pinned_home) on many articles at once."""
     with transaction.atomic():
-        count = Article.objects.filter(pk__in=_ids(articles)).update(**{field: value})
+        ids = _ids(articles)
+        count = Article.objects.filter(pk__in=ids).update(**{field: value})
         if lock:
-            lock_fields(articles, [field])
+            lock_fields(ids, [field])
     return count
 
 

@@ -13,7 +13,7 @@ import yaml
 from django.db.models import Prefetch
 
 from .domains import normalize_domain
-from .importer.parse import ARTICLE_KEYS, IMAGE_KEYS, RELATED_KEYS, from_jsonable
+from .format import ARTICLE_KEYS, IMAGE_KEYS, RELATED_KEYS, from_jsonable
 from .models import Article, ArticleTopic, Image, RelatedLink
 
 

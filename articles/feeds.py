@@ -17,13 +17,10 @@ from django.utils.feedgenerator import Atom1Feed, Enclosure
 from django.utils.html import escape
 
 from .cards import article_urls, fetch_parts
+from .links import is_http_url
 from .models import Article, ArticleTopic, TopicRedirect
 
 FEED_LENGTH = 50
-
-
-def is_web_url(url):
-    return bool(url) and url.lower().startswith(("http://", "https://"))
 
 
 class ArticleFeed(Feed):
@@ -64,7 +61,7 @@ class ArticleFeed(Feed):
     def item_enclosures(self, item):
         # The lead image, only when it is a web address (an uploaded file's URL is relative).
         src = item.card_image.src if item.card_image else None
-        if not is_web_url(src):
+        if not is_http_url(src):
             return []
         mime_type = mimetypes.guess_type(src.split("?", 1)[0])[0] or "image/jpeg"
         if not mime_type.startswith("image/"):
@@ -125,8 +122,8 @@ class TopicFeed(ArticleFeed):
         # SQLite would read them through topic_public_latest, walking the whole topic.
         pinned = links.filter(pinned=True).order_by("-article_published_at", "-content_object_id")
         others = links.filter(pinned=False).latest()
-        # The ids first, as a list: PostgreSQL planned `pk IN (…) OR pk IN (…)` as a walk down the
-        # published-date index with both sub-selects as filters (92,000 rows for 50, 215 ms).
+        # The ids first, as a list: PostgreSQL plans `pk IN (…) OR pk IN (…)` as a walk down the
+        # published-date index with both sub-selects as filters, reading most of the topic.
         newest = [*pinned[:FEED_LENGTH], *others[:FEED_LENGTH]]
         return self.entries(Article.objects.filter(pk__in=newest).latest().with_cards()[:FEED_LENGTH])
 

@@ -13,12 +13,12 @@ from datetime import timezone as dt_timezone
 from django.db import connections, models
 from django.db.models import Exists, F, OuterRef, Q
 from django.urls import reverse
-from django.utils.text import slugify
 from taggit.managers import TaggableManager
 from taggit.models import Tag, TaggedItemBase
 
 from . import visibility
 from .domains import normalize_domain
+from .slugs import provider_slug
 
 
 class Provider(models.Model):
@@ -52,7 +52,7 @@ class Provider(models.Model):
     def save(self, *args, **kwargs):
         self.domain = normalize_domain(self.domain)
         if not self.slug:
-            self.slug = slugify(self.domain)[:253] or "provider"
+            self.slug = provider_slug(self.domain)
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
@@ -80,7 +80,7 @@ class ArticleQuerySet(models.QuerySet):
     def trending(self):
         return self.order_by(F("heat").desc(nulls_last=True), "-published_at", "-id")
 
-    def best(self):
+    def by_quality(self):
         return self.order_by(F("quality").desc(nulls_last=True), "-published_at", "-id")
 
     def with_cards(self):
@@ -92,26 +92,7 @@ class ArticleQuerySet(models.QuerySet):
 class Article(models.Model):
     """One news item, as a front-matter file describes it."""
 
-    # The fields an editor may change and an import must then leave alone.
-    EDITABLE_FIELDS = (
-        "title",
-        "excerpt",
-        "category",
-        "item_type",
-        "published_at",
-        "web_url",
-        "original_url",
-        "amp_url",
-        "cdn_amp_url",
-        "quality",
-        "heat",
-        "is_published",
-        "provider",
-        "featured_content",
-        "body",
-        "topics",
-    )
-
+    # Which fields an editor can lock against re-imports: articles/locks.py.
     identity_url = models.URLField(
         max_length=2000,
         unique=True,
@@ -273,7 +254,7 @@ class ArticleTopicQuerySet(models.QuerySet):
     def trending(self):
         return self.order_by("-pinned", "-article_heat", "-article_published_at", "-content_object_id")
 
-    def best(self):
+    def by_quality(self):
         return self.order_by("-pinned", "-article_quality", "-article_published_at", "-content_object_id")
 
 
@@ -316,7 +297,7 @@ class ArticleTopic(TaggedItemBase):
             # One per topic-page order (and the outlet filter): the page, its count and its
             # offset are read from the index alone, whatever the topic's size or the page's depth.
             # The flag of the condition is a column too: without it SQLite reads each link's
-            # table row for `WHERE "article_is_published"` (23,000 rows to count the outlets of `ai`).
+            # table row for `WHERE "article_is_published"`, one per link of the topic.
             # No index may lead with (tag, article_published_at): SQLite would prefer it for the
             # `published_at <= now` range and then sort the whole topic for every order.
             models.Index(fields=["tag", "-pinned", "-article_published_at", "-content_object",
@@ -349,6 +330,15 @@ class TopicRedirect(models.Model):
 
     def __str__(self):
         return f"{self.old_slug} → {self.topic.slug}"
+
+
+class Topic(Tag):
+    """Taggit's Tag under the name the site uses: the admin manages topics, never "tags"."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "topic"
+        verbose_name_plural = "topics"
 
 
 def image_upload_to(instance, filename):

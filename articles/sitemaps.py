@@ -19,7 +19,7 @@ def newest_published(articles, column="published_at"):
 
 
 class ArticleSitemap(Sitemap):
-    # Below the protocol's 50,000: a cold page then renders in about a second, not ten.
+    # Below the protocol's 50,000, so a sitemap page renders quickly with a cold cache too.
     limit = 10_000
 
     def items(self):

@@ -12,6 +12,7 @@ from .coverage import fold_page
 from .domains import normalize_domain
 from .embeds import article_player_url
 from .forms import SearchForm
+from .links import is_http_url
 from .models import Article, ArticleTopic, Image, Provider, RelatedLink, TopicRedirect
 from .search import search_articles
 
@@ -22,7 +23,7 @@ RECENT_WINDOW = 200
 SORTS = {
     "latest": ("Latest", "latest"),
     "trending": ("Trending", "trending"),
-    "quality": ("Best", "best"),
+    "quality": ("Best quality", "by_quality"),
 }
 
 
@@ -224,7 +225,7 @@ def structured_data(request, article):
         data["datePublished"] = article.published_at_local.isoformat()
     if article.excerpt:
         data["description"] = article.excerpt
-    images = [img.src for img in article.images.all() if img.src and img.src.startswith(("http://", "https://"))]
+    images = [img.src for img in article.images.all() if is_http_url(img.src)]
     if images:
         data["image"] = images[:3]
     if article.web_url:

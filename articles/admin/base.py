@@ -2,7 +2,6 @@
 
 from django.contrib.admin import helpers
 from django.contrib.admin.models import CHANGE, LogEntry
-from django.contrib.contenttypes.models import ContentType
 from django.core.paginator import Paginator
 from django.template.response import TemplateResponse
 from django.utils.functional import cached_property
@@ -52,24 +51,6 @@ def log_bulk_change(request, objects, message):
     """One history entry per object, written in one query."""
     if objects:
         LogEntry.objects.log_actions(request.user.pk, objects, CHANGE, change_message=message)
-
-
-def log_entries(user, model, rows, action_flag):
-    """History entries with a message each: rows are (object, message)."""
-    content_type = ContentType.objects.get_for_model(model)
-    LogEntry.objects.bulk_create(
-        [
-            LogEntry(
-                user_id=user.pk,
-                content_type_id=content_type.pk,
-                object_id=str(obj.pk),
-                object_repr=str(obj)[:200],
-                action_flag=action_flag,
-                change_message=message,
-            )
-            for obj, message in rows
-        ]
-    )
 
 
 class EstimatedCountPaginator(Paginator):

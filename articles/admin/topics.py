@@ -1,13 +1,19 @@
-"""Topics (taggit's Tag), their redirects, and providers: counts, renames and merges."""
+"""Topics (taggit's Tag, shown through the Topic proxy), their redirects, and providers:
+counts, renames and merges."""
+
+import copy
 
 import taggit.admin  # noqa: F401  (registers taggit's TagAdmin, which ours replaces)
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
 from django.db.models import Count
+from django.http import HttpResponseRedirect
+from django.urls import reverse
 from taggit.models import Tag
 
 from articles import curation
-from articles.models import Provider, TopicRedirect
+from articles.models import Provider, Topic, TopicRedirect
 
 from .base import form_data, intermediate_form, log_bulk_change, snapshot
 from .forms import MergeForm
@@ -15,9 +21,33 @@ from .forms import MergeForm
 admin.site.unregister(Tag)
 
 
+class TopicFields:
+    """A ModelAdmin mixin: fields that point at taggit's Tag read as topics — labelled "Topic",
+    their add/change/view links go to the Topics admin and say "topic"."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if formfield is None or getattr(db_field.remote_field, "model", None) is not Tag:
+            return formfield
+        formfield.label = "Topic"
+        wrapper = formfield.widget
+        if isinstance(wrapper, RelatedFieldWidgetWrapper):
+            rel = copy.copy(wrapper.rel)
+            rel.model = Topic
+            topics = self.admin_site.get_model_admin(Topic)
+            formfield.widget = RelatedFieldWidgetWrapper(
+                wrapper.widget, rel, self.admin_site,
+                can_add_related=topics.has_add_permission(request),
+                can_change_related=topics.has_change_permission(request),
+                can_delete_related=topics.has_delete_permission(request),
+                can_view_related=topics.has_view_permission(request),
+            )
+        return formfield
+
+
 class TopicForm(forms.ModelForm):
     class Meta:
-        model = Tag
+        model = Topic
         fields = ("name", "slug")
 
     def clean(self):
@@ -43,7 +73,7 @@ class TopicRedirectInline(admin.TabularInline):
     verbose_name_plural = "old addresses that lead here"
 
 
-@admin.register(Tag)
+@admin.register(Topic)
 class TopicAdmin(admin.ModelAdmin):
     form = TopicForm
     list_display = ("name", "slug", "article_count")
@@ -102,8 +132,36 @@ class TopicAdmin(admin.ModelAdmin):
         self.message_user(request, message, messages.SUCCESS)
 
 
+@admin.register(Tag)
+class TopicSearchAdmin(admin.ModelAdmin):
+    """Taggit's Tag, registered only because Django's autocomplete searches a foreign key's own
+    model (the topic fields of articles and redirects). Hidden from the index, read-only, and its
+    pages lead to the same topic under Topics."""
+
+    search_fields = ("name", "slug")
+    ordering = ("name",)
+
+    def has_module_permission(self, request):
+        return False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def changelist_view(self, request, extra_context=None):
+        return HttpResponseRedirect(reverse("admin:articles_topic_changelist"))
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        return HttpResponseRedirect(reverse("admin:articles_topic_change", args=[object_id]))
+
+
 @admin.register(TopicRedirect)
-class TopicRedirectAdmin(admin.ModelAdmin):
+class TopicRedirectAdmin(TopicFields, admin.ModelAdmin):
     list_display = ("old_slug", "topic", "created_at")
     list_select_related = ("topic",)
     search_fields = ("old_slug", "topic__name", "topic__slug")

@@ -2,8 +2,10 @@
 
 A batch is written in one transaction: an error or Ctrl-C leaves every article of
 the batch entirely old or entirely new. Provider and topic look-ups are cached for
-the whole run; children (images, related links, topic links) are replaced wholesale
-so that they match the file exactly.
+the whole run. Children (images, related links, topic links) end up matching the file
+exactly, but an updated article's are rewritten only where they differ from the stored
+ones, so equal rows keep what editors added (pins, uploads). Editor-locked fields and
+children are left alone (articles/locks.py).
 """
 
 import itertools
@@ -15,7 +17,9 @@ from taggit.models import Tag
 
 from articles import db
 from articles.db.bulk import Table, allocate_ids
+from articles.locks import kept_count, locked_columns
 from articles.models import Article, ArticleTopic, Image, Provider, RelatedLink, TopicRedirect
+from articles.slugs import article_slug, provider_slug
 from articles.visibility import COPIED_COLUMNS, link_copies
 
 # Article fields an import sets from the file (besides provider and provenance).
@@ -25,21 +29,11 @@ RECORD_FIELDS = (
     "featured_content", "secured", "body", "provider_source", "extra", "source_keys",
 )
 PROVENANCE_FIELDS = ("source_path", "content_hash", "last_imported_at", "slug")
-# Editor-lockable names that stand for more than one column.
-LOCK_GROUPS = {
-    "provider": ("provider", "provider_source"),
-    "published_at": ("published_at", "published_at_offset"),
-    "title": ("title", "slug"),
-}
 
 
 def _is_deadlock(exc):
     # deadlock_detected, serialization_failure: PostgreSQL's "run the transaction again".
     return getattr(exc.__cause__, "sqlstate", None) in ("40P01", "40001")
-
-
-def article_slug(title):
-    return slugify(title or "", allow_unicode=True)[:80].strip("-") or "article"
 
 
 class Writer:
@@ -70,7 +64,7 @@ class Writer:
             return
         Provider.objects.bulk_create(
             [
-                Provider(name=p.name, domain=p.domain, slug=slugify(p.domain)[:253] or "provider", logos=p.logos)
+                Provider(name=p.name, domain=p.domain, slug=provider_slug(p.domain), logos=p.logos)
                 for p in wanted.values()
             ],
             ignore_conflicts=True,  # another import may have created it a moment ago
@@ -183,8 +177,8 @@ class Writer:
                 )
                 to_create.append((item, row))
                 continue
-            locked = self._locked_columns(article)
-            kept_total += self._count_kept(article, record, locked)
+            locked = locked_columns(article)
+            kept_total += kept_count(article, record.fields, self.provider_ids[record.provider.domain])
             stored = [getattr(article, name) for name in UPDATED_COLUMNS]
             for name in RECORD_FIELDS:
                 if name not in locked:
@@ -226,24 +220,6 @@ class Writer:
     def _loses_to_later_file(self, article, item):
         other = self.run_order.get(article.source_path)
         return other is not None and article.source_path != item.path and other > self.run_order.get(item.path, -1)
-
-    @staticmethod
-    def _locked_columns(article):
-        columns = set()
-        for name in article.locked_fields or ():
-            columns.update(LOCK_GROUPS.get(name, (name,)))
-        return columns
-
-    def _count_kept(self, article, record, locked):
-        kept = 0
-        for name in article.locked_fields or ():
-            if name in ("topics", "images", "related_links"):
-                kept += 1
-            elif name == "provider":
-                kept += int(article.provider_id != self.provider_ids[record.provider.domain])
-            elif name in record.fields:
-                kept += int(getattr(article, name) != record.fields[name])
-        return kept
 
     def _replace_children(self, articles, *, link_copies=None):
         """Images, related links and topic links of `articles`: (item, pk, locked fields, is new).

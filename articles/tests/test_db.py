@@ -52,20 +52,3 @@ def test_the_substring_backend_finds_what_the_engine_finds():
     substring_found = [a.title for a in base.search(Article.objects.published(), ["fusion"])]
     assert engine_found == substring_found == ["Fusion power plant opens", "Weather today"]
 
-
-def test_only_the_engine_package_reads_the_vendor():
-    """`connection.vendor` is read in articles/db/ only: the rest asks the engine module."""
-    import ast
-    from pathlib import Path
-
-    root = Path(__file__).resolve().parents[2]
-    engine_package = root / "articles" / "db"
-    readers = []
-    for folder in ("articles", "newsroom", "bench"):
-        for path in (root / folder).rglob("*.py"):
-            if engine_package in path.parents:
-                continue
-            tree = ast.parse(path.read_text(encoding="utf-8"))
-            if any(isinstance(node, ast.Attribute) and node.attr == "vendor" for node in ast.walk(tree)):
-                readers.append(str(path.relative_to(root)))
-    assert readers == []
