@@ -17,10 +17,9 @@ supports_first_load = True
 # The import connection's SQLite page cache (KiB): the run's memory budget allows it.
 IMPORT_CACHE_KIB = 32 * 1024
 # How many WAL pages an import lets pile up before SQLite copies them into the database
-# (SQLite's default is 1,000). A batch at 100,000 articles dirties a few thousand pages, so the
-# default checkpointed after every batch, copying the same index pages again each time: a third
-# of the writer's time. The WAL file grows to about this many 4 KB pages (256 MB) during a large
-# import and is truncated at its end (finish_import).
+# (SQLite's default is 1,000). A large batch dirties more than that, so the default would copy
+# the same index pages back after every batch (docs/benchmarks.md has the measurement). The WAL
+# grows to this many pages during a large import and is truncated at its end (finish_import).
 IMPORT_CHECKPOINT_PAGES = 65_536
 DEFAULT_CHECKPOINT_PAGES = 1_000
 # The page cache (KiB) while a first load builds indexes: also the sorter's memory.
