@@ -5,6 +5,7 @@ from . import views
 app_name = "api"
 
 # Path values are <str:…> and checked by the views: anything else is a JSON 404, never an HTML page.
+# The last pattern needs the trailing slash, so that APPEND_SLASH still redirects /api/v1/articles.
 urlpatterns = [
     path("", views.root, name="root"),
     path("articles/", views.article_list, name="article-list"),
@@ -15,5 +16,5 @@ urlpatterns = [
     path("providers/<str:domain>/", views.provider_detail, name="provider-detail"),
     path("schema/", views.schema, name="schema"),
     path("docs/", views.docs, name="docs"),
-    re_path(r"^.*$", views.not_found),
+    re_path(r"^.*/$", views.not_found),
 ]

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.cache import cache
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -258,8 +259,14 @@ def test_unknown_addresses_are_a_json_404(client, path):
     assert response.status_code == 404 and response.json()["error"]["code"] == "not_found"
 
 
-def test_the_api_is_read_only(client):
-    response = client.post(ARTICLES)
+def test_a_missing_trailing_slash_redirects(client):
+    response = client.get("/api/v1/articles?limit=5")
+    assert response.status_code == 301 and response["Location"] == "/api/v1/articles/?limit=5"
+
+
+def test_the_api_is_read_only():
+    """A POST (even without a CSRF token) is a JSON 405 naming the methods that work."""
+    response = Client(enforce_csrf_checks=True).post(ARTICLES)
     assert response.status_code == 405 and response["Allow"] == "GET, HEAD, OPTIONS"
     assert response.json()["error"]["code"] == "method_not_allowed"
 
@@ -278,6 +285,8 @@ def test_conditional_get_answers_304_until_the_content_changes(client):
     assert again.status_code == 304 and again.content == b"" and again["ETag"] == etag
     assert again["Access-Control-Allow-Origin"] == "*"
     assert client.get(url, HTTP_IF_MODIFIED_SINCE=modified).status_code == 304
+    head = client.head(url)
+    assert head.status_code == 200 and head.content == b"" and head["ETag"] == etag
     assert client.get(f"{ARTICLES}?limit=6", HTTP_IF_NONE_MATCH=etag).status_code == 200  # another URL
 
     content_changed()  # what every import and admin change calls
