@@ -30,7 +30,6 @@ import django  # noqa: E402
 from django.conf import settings  # noqa: E402
 
 django.setup()
-settings.INSTALLED_APPS  # noqa: B018 (settings are read; the URLconf below replaces ROOT_URLCONF)
 
 from django.http import JsonResponse  # noqa: E402
 from django.test import Client  # noqa: E402

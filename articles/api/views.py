@@ -112,7 +112,7 @@ def provider_counts(domains):
     )
 
 
-def name_page(request, query, rows, column):
+def name_page(query, rows, column):
     try:
         return paginate_names(rows, column, limit=query["limit"], cursor=query["cursor"])
     except ValueError as error:
@@ -121,7 +121,7 @@ def name_page(request, query, rows, column):
 
 @api_endpoint(params.NAME_LIST)
 def topic_list(request, query):
-    page = name_page(request, query, public_topics().values("name", "slug"), "slug")
+    page = name_page(query, public_topics().values("name", "slug"), "slug")
     counts = topic_counts([row["slug"] for row in page.items])
     links = representations.Links(request)
     return {
@@ -146,7 +146,7 @@ def topic_detail(request, query, slug):
 
 @api_endpoint(params.NAME_LIST)
 def provider_list(request, query):
-    page = name_page(request, query, public_providers().values("name", "domain"), "domain")
+    page = name_page(query, public_providers().values("name", "domain"), "domain")
     counts = provider_counts([row["domain"] for row in page.items])
     links = representations.Links(request)
     return {
@@ -182,5 +182,5 @@ def docs(request, query):
 
 
 @api_endpoint(conditional=False)
-def not_found(request, query, rest=""):
+def not_found(request, query):
     raise Http404("No such endpoint: see /api/v1/schema/.")
