@@ -345,6 +345,7 @@ def test_the_docs_page_renders_offline(client):
     for name in ("published_after", "web_url", "ArticlePage", "Retry-After"):
         assert name in page
     assert "<script" not in page and "style=" not in page and "<style" not in page
+    assert "<code>next</code>" in page and "`" not in page
     import re
 
     for url in re.findall(r"""(?:href|src|content)="([^"]*://[^"]*)""", page):
