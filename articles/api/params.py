@@ -129,7 +129,8 @@ PUBLISHED_BEFORE = Param(
     "published_before", "Only articles published before this time (ISO 8601; UTC unless it says).",
     {"type": "string", "format": "date-time"}, moment)
 QUERY = Param(
-    "q", "Only articles matching these words, as the site's search finds them (every word must match).",
+    "q", "Only articles matching these words, as the site's search finds them: every word must match, and "
+    "only its newest matches count, as on the search page. The list keeps its `order` (not the search's ranking).",
     {"type": "string", "minLength": 1, "maxLength": search.MAX_QUERY_LENGTH}, text(search.MAX_QUERY_LENGTH),
     example="vaccine")
 ORDER = Param(
