@@ -23,6 +23,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsroom.settings")
 # answer the test client's plain-http requests instead of redirecting them to https.
 os.environ.setdefault("NEWSROOM_PAGE_CACHE_SECONDS", "0")
 os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "0")
+# One client makes every request: the content API's per-address limit would refuse most of them.
+os.environ.setdefault("NEWSROOM_API_REQUESTS_PER_MINUTE", "0")
 
 import django  # noqa: E402
 
@@ -37,7 +39,9 @@ from django.urls import NoReverseMatch, reverse  # noqa: E402
 from articles.models import Article, ArticleTopic  # noqa: E402
 
 SEARCH_WORD = "vaccine"  # one word of the generator's vocabulary: matches a few percent of titles
-PAGE_NAMES = ("home", "topic p1", "topic p200", "provider", "article", "search", "topic feed")
+PAGE_NAMES = ("home", "topic p1", "topic p200", "provider", "article", "search", "topic feed",
+              "api list", "api list deep", "api detail")
+API_DEPTH = 5000  # how many articles "api list deep" starts after (half the corpus when it is smaller)
 
 
 def targets():
@@ -72,6 +76,21 @@ def targets():
         article_url = article.get_absolute_url() if article else None
     except NoReverseMatch:
         article_url = None
+
+    def api(name, *args, query=""):
+        try:
+            return reverse(f"api:{name}", args=args) + query
+        except NoReverseMatch:
+            return None
+
+    deep = Article.objects.published().latest().only("published_at")[
+        min(API_DEPTH, Article.objects.published().count() // 2):].first()
+    try:
+        from articles.api.pagination import Cursor
+
+        cursor = Cursor("latest", False, deep.published_at, deep.pk).encode() if deep else None
+    except ImportError:  # the API is built on another branch
+        cursor = None
     return {
         "home": url("home"),
         "topic p1": url("topic-detail", slug),
@@ -80,6 +99,9 @@ def targets():
         "article": article_url,
         "search": url("search", query=f"?q={SEARCH_WORD}"),
         "topic feed": url("topic-feed", slug),
+        "api list": api("article-list"),
+        "api list deep": api("article-list", query=f"?cursor={cursor}") if cursor else None,
+        "api detail": api("article-detail", article.pk) if article else None,
     }
 
 
