@@ -13,7 +13,7 @@ import yaml
 from django.db.models import Prefetch
 
 from .domains import normalize_domain
-from .format import ARTICLE_KEYS, IMAGE_KEYS, RELATED_KEYS, from_jsonable
+from .format import ARTICLE_KEYS, IMAGE_KEYS, RELATED_KEYS, from_jsonable, key_name
 from .models import Article, ArticleTopic, Image, RelatedLink
 
 
@@ -97,7 +97,9 @@ def _topic_label(link):
 def article_mapping(article):
     """The front-matter mapping of one article (use `export_queryset` to fetch related rows)."""
     locked = set(article.locked_fields or ())
-    present = set(article.source_keys or ())
+    keys = [key_name(entry) for entry in article.source_keys or ()]
+    present = {key for key, _ in keys}
+    given_null = {key for key, null in keys if null}
     values = {
         "title": article.title,
         "excerpt": article.excerpt,
@@ -121,11 +123,11 @@ def article_mapping(article):
         "secured": article.secured,
         **from_jsonable(article.extra or {}),
     }
-    # An empty list the source never had stays absent; one it had (even empty) stays.
+    # An empty list the source never had stays absent; one it had stays as it was: [] or null.
     for key in ("topics", "images", "related"):
-        if not values[key] and key not in present:
+        if not values[key] and (key not in present or key in given_null):
             values[key] = None
-    return _ordered(values, article.source_keys, ARTICLE_KEYS + tuple(article.extra or ()))
+    return _ordered(values, [key for key, _ in keys], ARTICLE_KEYS + tuple(article.extra or ()))
 
 
 def export_article(article):
