@@ -48,7 +48,8 @@ def _ordered(values, source_keys, known_order):
 def _provider_mapping(provider, source, present, locked=False):
     if source is not None and not locked:
         domain = source.get("domain")
-        if domain is None or normalize_domain(domain) == provider.domain:
+        # The file's own provider, also when it names a domain merged into this one (an alias).
+        if domain is None or normalize_domain(domain) in _domains(provider):
             return from_jsonable(source)
     if present and source is None and not locked:
         return None
@@ -56,6 +57,11 @@ def _provider_mapping(provider, source, present, locked=False):
     if provider.logos:
         mapping["images"] = from_jsonable(provider.logos)
     return mapping
+
+
+def _domains(provider):
+    """The provider's domain and its aliases' (prefetched by export_queryset)."""
+    return {provider.domain, *(alias.domain for alias in provider.aliases.all())}
 
 
 def _image_mapping(image):
@@ -144,8 +150,10 @@ def export_queryset(queryset=None):
     queryset = Article.objects.all() if queryset is None else queryset
     # Drop the caller's prefetches (e.g. the admin's): ours fetch the same rows in export order.
     return queryset.select_related("provider").prefetch_related(None).prefetch_related(
+        "provider__aliases",
         Prefetch("images", queryset=Image.objects.order_by("position")),
         Prefetch("related_links", queryset=RelatedLink.objects.select_related("provider").order_by("position")),
+        "related_links__provider__aliases",
         Prefetch("topic_links", queryset=ArticleTopic.objects.select_related("tag").order_by("position", "id")),
     ).order_by("pk")
 
