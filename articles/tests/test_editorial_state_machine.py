@@ -8,6 +8,11 @@ the real `import_articles` / `export_articles` commands. A small model says what
 must look like; after every step the invariants compare it with the database and with what
 readers get from the site.
 
+Run against the writer before issue 13 (articles/importer/write.py of 78159de), the default
+settings find the merge-then-import crash (IntegrityError on articles_articletopic; the failing
+example is in the commit that added this paragraph) and, with provider merges, the re-created
+merged-away provider and its 404 page.
+
 Examples and steps per run: EDITORIAL_PROFILE=editorial-long runs ten times more examples of
 longer runs than `make test`'s default (EDITORIAL_EXAMPLES sets the default's examples).
 """
