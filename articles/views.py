@@ -13,7 +13,7 @@ from .domains import normalize_domain
 from .embeds import article_player_url
 from .forms import SearchForm
 from .links import is_http_url
-from .models import Article, ArticleTopic, Image, Provider, RelatedLink, TopicRedirect
+from .models import Article, ArticleTopic, Image, Provider, ProviderAlias, RelatedLink, TopicRedirect
 from .search import search_articles
 
 PAGE_SIZE = 20
@@ -163,7 +163,13 @@ def provider_detail(request, domain):
         target = reverse("articles:provider-detail", kwargs={"domain": normalized})
         query = request.GET.urlencode()
         return redirect(f"{target}?{query}" if query else target, permanent=True)
-    provider = get_object_or_404(Provider, domain=domain)
+    provider = Provider.objects.filter(domain=domain).first()
+    if provider is None:
+        # A merged-away provider's page leads to the one that absorbed it.
+        alias = get_object_or_404(ProviderAlias.objects.select_related("provider"), domain=domain)
+        target = alias.provider.get_absolute_url()
+        query = request.GET.urlencode()
+        return redirect(f"{target}?{query}" if query else target, permanent=True)
     sort = sort_choice(request)
     articles = getattr(Article.objects.published().filter(provider=provider), SORTS[sort][1])()
     page = paginate(request, articles.with_cards())
