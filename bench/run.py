@@ -37,7 +37,8 @@ from bench import make_corpus  # noqa: E402
 OUT = ROOT / "bench" / "out"
 PY = sys.executable
 PG_SERVER = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432")
-PG_DB = "bench_newsroom"
+# A distinct name (BENCH_PG_DB) keeps two benchmark runs on one server apart.
+PG_DB = os.environ.get("BENCH_PG_DB", "bench_newsroom")
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 SMALL_CORPUS = 200  # query counts on this are compared with the big corpus
 TOUCH_FRACTION = 0.1
