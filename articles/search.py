@@ -117,15 +117,20 @@ class Found:
 
 def find(queryset, q):
     """The articles matching `q`; when they are fewer than FEW_RESULTS, a suggestion too, and
-    when there are none, the suggestion's articles instead."""
+    when there are none, the suggestion's articles instead. A suggestion is offered only when it
+    finds articles of `queryset`: the vocabulary holds drafts' words too, which must not show."""
     articles = search_articles(queryset, q)
     found = len(articles.values_list("pk", flat=True)[:FEW_RESULTS])
     if found >= FEW_RESULTS:
         return Found(articles, terms_of(q))
     suggestion = suggest(q, using=queryset.db)
-    if suggestion and not found:
-        return Found(search_articles(queryset, suggestion), terms_of(suggestion), suggestion, corrected=True)
-    return Found(articles, terms_of(q), suggestion)
+    if suggestion:
+        corrected = search_articles(queryset, suggestion)
+        if corrected.exists():
+            if not found:
+                return Found(corrected, terms_of(suggestion), suggestion, corrected=True)
+            return Found(articles, terms_of(q), suggestion)
+    return Found(articles, terms_of(q))
 
 
 # -- snippets -------------------------------------------------------------------------------
