@@ -110,27 +110,29 @@ class Found:
     """What the search page shows for a query."""
 
     articles: object  # a queryset, best first
+    count: int  # how many
     terms: list  # the words the articles matched (for snippets)
     suggestion: str | None = None  # "Did you mean …?"
     corrected: bool = False  # the articles are the suggestion's: the query itself found none
 
 
 def find(queryset, q):
-    """The articles matching `q`; when they are fewer than FEW_RESULTS, a suggestion too, and
-    when there are none, the suggestion's articles instead. A suggestion is offered only when it
-    finds articles of `queryset`: the vocabulary holds drafts' words too, which must not show."""
+    """The articles matching `q` and their number; when they are fewer than FEW_RESULTS, a
+    suggestion too, and when there are none, the suggestion's articles instead. A suggestion is
+    offered only when it finds articles of `queryset`: the vocabulary holds drafts' words too."""
     articles = search_articles(queryset, q)
-    found = len(articles.values_list("pk", flat=True)[:FEW_RESULTS])
-    if found >= FEW_RESULTS:
-        return Found(articles, terms_of(q))
+    count = articles.count()
+    if count >= FEW_RESULTS:
+        return Found(articles, count, terms_of(q))
     suggestion = suggest(q, using=queryset.db)
     if suggestion:
         corrected = search_articles(queryset, suggestion)
-        if corrected.exists():
-            if not found:
-                return Found(corrected, terms_of(suggestion), suggestion, corrected=True)
-            return Found(articles, terms_of(q), suggestion)
-    return Found(articles, terms_of(q))
+        corrected_count = corrected.count() if not count else int(corrected.exists())
+        if corrected_count and not count:
+            return Found(corrected, corrected_count, terms_of(suggestion), suggestion, corrected=True)
+        if corrected_count:
+            return Found(articles, count, terms_of(q), suggestion)
+    return Found(articles, count, terms_of(q))
 
 
 # -- snippets -------------------------------------------------------------------------------
@@ -210,15 +212,11 @@ def snippet(text, terms, length=SNIPPET_LENGTH):
 
 def snippets(articles, terms):
     """{article id: the snippet a result shows}: from the excerpt when it holds a match, else
-    from the body, else none (the card shows its excerpt). The bodies in one query."""
-    articles = list(articles)
-    if not articles:
-        return {}
-    model = type(articles[0])
-    bodies = dict(model.objects.filter(pk__in=[a.pk for a in articles]).values_list("pk", "body"))
+    from the body, else none (the card shows its excerpt). `articles` come with their body
+    (`.only(..., "body")`)."""
     found = {}
     for article in articles:
-        marked = snippet(article.excerpt or "", terms) or snippet(plain_text(bodies.get(article.pk) or ""), terms)
+        marked = snippet(article.excerpt or "", terms) or snippet(plain_text(article.body or ""), terms)
         if marked:
             found[article.pk] = marked
     return found

@@ -13,7 +13,7 @@ from .domains import normalize_domain
 from .embeds import article_player_url
 from .forms import SearchForm
 from .links import is_http_url
-from .models import Article, ArticleTopic, Image, Provider, RelatedLink, TopicRedirect
+from .models import CARD_FIELDS, Article, ArticleTopic, Image, Provider, RelatedLink, TopicRedirect
 from .search import find, snippets
 
 PAGE_SIZE = 20
@@ -240,7 +240,8 @@ def search(request):
     page_cards = []
     if query:
         found = find(Article.objects.published(), query)
-        page = paginate(request, found.articles.with_cards())
+        # The cards' columns and the body, which a snippet may come from.
+        page = paginate(request, found.articles.with_cards().only(*CARD_FIELDS, "body"), count=found.count)
         page_cards = cards(page.object_list)
         # The card's excerpt becomes the passage that matched, its words marked.
         marked = snippets(page.object_list, found.terms)
