@@ -15,6 +15,7 @@ import statistics
 import sys
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -36,8 +37,14 @@ from django.urls import NoReverseMatch, reverse  # noqa: E402
 
 from articles.models import Article, ArticleTopic  # noqa: E402
 
-SEARCH_WORD = "vaccine"  # one word of the generator's vocabulary: matches a few percent of titles
-PAGE_NAMES = ("home", "topic p1", "topic p200", "provider", "article", "search", "topic feed")
+SEARCH_WORD = "vaccine"  # one word of the generator's vocabulary: in a few percent of titles, most bodies
+# A typo of it: found nothing, so the page corrects it through the vocabulary and searches "vaccine".
+SEARCH_TYPO = "vacine"
+# A word inside a run of Japanese (the generator's title bit 北京の市場): the character-pair path.
+SEARCH_CJK = "市場"
+PAGE_NAMES = ("home", "topic p1", "topic p200", "provider", "article", "search", "search typo", "search CJK",
+              "topic feed")
+SEARCH_PAGES = ("search", "search typo", "search CJK")
 
 
 def targets():
@@ -79,6 +86,8 @@ def targets():
         "provider": url("provider-detail", domain),
         "article": article_url,
         "search": url("search", query=f"?q={SEARCH_WORD}"),
+        "search typo": url("search", query=f"?q={SEARCH_TYPO}"),
+        "search CJK": url("search", query="?q=" + quote(SEARCH_CJK)),
         "topic feed": url("topic-feed", slug),
     }
 
@@ -136,10 +145,16 @@ def main():
     parser.add_argument("--max-seconds", type=float, default=20.0,
                         help="Stop timing a page after this long (once it has 20 requests).")
     parser.add_argument("--json", required=True, help="Where to write the results.")
+    parser.add_argument("--pages", default="", help="Only these pages (comma-separated names; 'search': the search pages).")
     args = parser.parse_args()
     client = Client(raise_request_exception=False)  # a failing view is a result, not a crash
     results = {"articles": Article.objects.count(), "published": Article.objects.published().count(), "pages": {}}
+    wanted = {n.strip() for n in args.pages.split(",") if n.strip()}
+    if "search" in wanted:
+        wanted |= set(SEARCH_PAGES)
     for name, url in targets().items():
+        if wanted and name not in wanted:
+            continue
         if url is None:
             results["pages"][name] = {"url": None, "status": None}
             continue
