@@ -84,24 +84,23 @@ def suggest(q, *, using="default"):
     """`q` with each word that looks like a typo replaced by the indexed word one edit away that
     the most articles use; None when there is nothing to correct. A typo is a word of
     MIN_TYPO_LENGTH letters or more that no word of a title, excerpt, topic or provider begins
-    with. Two queries, both look-ups in the engine's vocabulary (articles/db/)."""
+    with. Two queries at most, both look-ups in the engine's vocabulary (articles/db/), never a
+    scan of the articles; the vocabulary holds drafts' words too (find() checks the result)."""
     terms = terms_of(q)
-    candidates = [t for t in terms if len(t) >= MIN_TYPO_LENGTH and t.isalpha() and not search_text.unspaced(t)]
-    if not candidates:
+    long_terms = [t for t in terms if len(t) >= MIN_TYPO_LENGTH and t.isalpha() and not search_text.unspaced(t)]
+    if not long_terms:
         return None
     engine, connection = db.for_alias(using), connections[using]
-    unknown = [t for t in candidates if t not in engine.known_prefixes(connection, candidates)]
-    if not unknown:
+    edits = {term: one_edit_away(term) for term in long_terms}
+    known, words = engine.vocabulary(connection, long_terms, set().union(*edits.values()))
+    found = {term: sorted(edits[term] & words) for term in long_terms if term not in known}
+    found = {term: candidates for term, candidates in found.items() if candidates}
+    if not found:
         return None
-    edits = {term: one_edit_away(term) for term in unknown}
-    counts = engine.word_counts(connection, set().union(*edits.values()))
-    corrections = {}
-    for term in unknown:
-        found = sorted((c for c in edits[term] if counts.get(c)), key=lambda c: (-counts[c], c))
-        if found:
-            corrections[term] = found[0]
-    if not corrections:
-        return None
+    counts = engine.word_counts(connection, sorted(set().union(*found.values())))
+    corrections = {
+        term: min(candidates, key=lambda c: (-counts.get(c, 0), c)) for term, candidates in found.items()
+    }
     return " ".join(corrections.get(term, term) for term in terms)
 
 

@@ -19,7 +19,7 @@ INTERFACE = (
     # The first load (articles/importer/first_load.py).
     "indexes", "table_exists", "index_build_settings", "before_index_build", "after_index_build",
     # Readers and editors.
-    "search", "known_prefixes", "word_counts", "estimated_count",
+    "search", "vocabulary", "word_counts", "estimated_count",
     # Today's triggers, by name, and those the database holds.
     "TRIGGERS", "installed_triggers",
 )
@@ -108,14 +108,15 @@ def installed_triggers(cursor):
     return set()
 
 
-def known_prefixes(connection, terms):
-    """Those of `terms` that begin an indexed word. Without a vocabulary every word is taken as
-    known: no typo corrections on an engine Newsroom has no module for."""
-    return set(terms)
+def vocabulary(connection, prefixes, words):
+    """(those of `prefixes` that begin an indexed word, those of `words` that are one). Without a
+    vocabulary every prefix is taken as known: no typo corrections on an engine Newsroom has no
+    module for."""
+    return set(prefixes), set()
 
 
 def word_counts(connection, words):
-    """{word: articles using it} for those of `words` the vocabulary holds (none here)."""
+    """{word: articles using it}."""
     return {}
 
 

@@ -139,8 +139,6 @@ TS_WEIGHTS = "{0.05, 0.2, 0.5, 1.0}"
 # The text-search configuration of the documents and the queries (migration 0012): 'simple'
 # (no stemming: every language alike, prefixes match) with unaccent before it.
 CONFIG = "newsroom"
-# Document weights whose words make the vocabulary typos are corrected against (all but the body).
-VOCABULARY_WEIGHTS = "ABC"
 
 
 def search(queryset, terms):
@@ -163,32 +161,30 @@ def search(queryset, terms):
     ).order_by("-rank", "-published_at", "-id")
 
 
-def known_prefixes(connection, terms):
-    """Those of `terms` that begin a word of the title, topics, provider or excerpt (one query)."""
-    if not terms:
-        return set()
+def vocabulary(connection, prefixes, words):
+    """(those of `prefixes` that begin a word of a title, topic, provider or excerpt, those of
+    `words` that are one): look-ups in the vocabulary's B-tree, one query."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT t FROM unnest(%s::text[]) t WHERE EXISTS (SELECT 1 FROM articles_searchdoc d"
-            f" WHERE d.document @@ to_tsquery('{CONFIG}', quote_literal(t) || ':*{VOCABULARY_WEIGHTS}'))",
-            [list(terms)],
+            "SELECT true, t FROM unnest(%s::text[]) t WHERE EXISTS (SELECT 1 FROM articles_searchword w"
+            " WHERE w.word >= t COLLATE \"C\" AND w.word < (t || chr(1114111)) COLLATE \"C\")"
+            " UNION ALL SELECT false, word FROM articles_searchword WHERE word = ANY(%s::text[] COLLATE \"C\")",
+            [list(prefixes), list(words)],
         )
-        return {term for (term,) in cursor.fetchall()}
+        rows = cursor.fetchall()
+    return {t for is_prefix, t in rows if is_prefix}, {t for is_prefix, t in rows if not is_prefix}
 
 
 def word_counts(connection, words):
-    """{word: articles using it outside the body} for those of `words` the vocabulary
-    (articles_searchword) holds; each found word counted through the GIN index, up to 1,000."""
-    if not words:
-        return {}
+    """{word: articles using it, up to 1,000}, through the GIN index (for the few words
+    `vocabulary` found: counting only those keeps the plan small)."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT w.word, (SELECT count(*) FROM (SELECT 1 FROM articles_searchdoc d WHERE d.document @@"
-            f" (quote_literal(w.word) || ':{VOCABULARY_WEIGHTS}')::tsquery LIMIT 1000) hits)"
-            " FROM articles_searchword w WHERE w.word = ANY(%s)",
+            "SELECT w, (SELECT count(*) FROM (SELECT 1 FROM articles_searchdoc d"
+            " WHERE d.document @@ quote_literal(w)::tsquery LIMIT 1000) hits) FROM unnest(%s::text[]) w",
             [list(words)],
         )
-        return {word: count for word, count in cursor.fetchall() if count}
+        return dict(cursor.fetchall())
 
 
 # -- triggers -------------------------------------------------------------------------------
@@ -287,7 +283,8 @@ SEARCH_CONFIGURATION = [
     $$""",
     # Words of four letters or more outside the bodies; never pruned (a word no article uses any
     # more counts 0 and is not suggested).
-    "CREATE TABLE articles_searchword (word text PRIMARY KEY)",
+    # Byte order (COLLATE "C"): a prefix is a range of the key.
+    'CREATE TABLE articles_searchword (word text COLLATE "C" PRIMARY KEY)',
 ]
 SEARCH_CONFIGURATION_DROP = [
     "DROP TABLE IF EXISTS articles_searchword",

@@ -156,31 +156,34 @@ def search(queryset, terms):
     ).order_by("-rank", "-published_at", "-id")
 
 
-def known_prefixes(connection, terms):
-    """Those of `terms` that begin a word of the vocabulary columns (one query)."""
-    if not terms:
-        return set()
+def vocabulary(connection, prefixes, words):
+    """(those of `prefixes` that begin a word of the vocabulary columns, those of `words` that
+    are one): look-ups in the index and its own list of words (fts5vocab), one query."""
     columns = " ".join(VOCABULARY_COLUMNS)
-    sql = " UNION ALL ".join(
-        ["SELECT %s WHERE EXISTS (SELECT 1 FROM articles_search WHERE articles_search MATCH %s)"] * len(terms)
-    )
-    params = [value for term in terms for value in (term, f"{{{columns}}} : {_phrase([term], prefix=True)}")]
+    parts, params = [], []
+    for prefix in prefixes:
+        parts.append("SELECT 1, %s WHERE EXISTS (SELECT 1 FROM articles_search WHERE articles_search MATCH %s)")
+        params += [prefix, f"{{{columns}}} : {_phrase([prefix], prefix=True)}"]
+    if words:
+        parts.append("SELECT DISTINCT 0, term FROM articles_search_words WHERE term IN ({}) AND col IN ({})".format(
+            ", ".join(["%s"] * len(words)), ", ".join(["%s"] * len(VOCABULARY_COLUMNS))))
+        params += [*words, *VOCABULARY_COLUMNS]
+    if not parts:
+        return set(), set()
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return {term for (term,) in cursor.fetchall()}
+        cursor.execute(" UNION ALL ".join(parts), params)
+        rows = cursor.fetchall()
+    return {t for is_prefix, t in rows if is_prefix}, {t for is_prefix, t in rows if not is_prefix}
 
 
 def word_counts(connection, words):
-    """{word: articles using it in a vocabulary column} for those of `words` the index holds:
-    look-ups in the index's own vocabulary (fts5vocab), never a scan of the articles."""
-    if not words:
-        return {}
-    words = list(words)
-    sql = (
-        "SELECT term, sum(doc) FROM articles_search_words WHERE term IN ({}) AND col IN ({}) GROUP BY term"
-    ).format(", ".join(["%s"] * len(words)), ", ".join(["%s"] * len(VOCABULARY_COLUMNS)))
+    """{word: articles using it, up to 1,000} (for the few words `vocabulary` found)."""
+    sql = " UNION ALL ".join(
+        ["SELECT %s, (SELECT count(*) FROM (SELECT 1 FROM articles_search WHERE articles_search MATCH %s LIMIT 1000))"]
+        * len(words)
+    )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*words, *VOCABULARY_COLUMNS])
+        cursor.execute(sql, [value for word in words for value in (word, _phrase([word]))])
         return dict(cursor.fetchall())
 
 
