@@ -145,7 +145,8 @@ def main():
     parser.add_argument("--max-seconds", type=float, default=20.0,
                         help="Stop timing a page after this long (once it has 20 requests).")
     parser.add_argument("--json", required=True, help="Where to write the results.")
-    parser.add_argument("--pages", default="", help="Only these pages (comma-separated names; 'search': the search pages).")
+    parser.add_argument("--pages", default="",
+                        help="Only these pages (comma-separated names; 'search': the search pages).")
     args = parser.parse_args()
     client = Client(raise_request_exception=False)  # a failing view is a result, not a crash
     results = {"articles": Article.objects.count(), "published": Article.objects.published().count(), "pages": {}}

@@ -234,7 +234,8 @@ def _grams(expr):
         f"CASE WHEN {expr} GLOB '{_UNSPACED_GLOB}' THEN coalesce((SELECT group_concat(g, ' ') FROM ("
         f"SELECT CASE WHEN {_is_unspaced('c2')} THEN c1 || c2 ELSE c1 END AS g FROM ("
         f"SELECT chunk.k AS k, p.key AS j, substr(chunk.s, p.key + 1, 1) AS c1, substr(chunk.s, p.key + 2, 1) AS c2"
-        f" FROM (SELECT c.key AS k, substr({expr}, c.key * {_CHUNK} + 1, {_CHUNK + 1}) AS s FROM json_each({chunks}) c LIMIT -1)"
+        f" FROM (SELECT c.key AS k, substr({expr}, c.key * {_CHUNK} + 1, {_CHUNK + 1}) AS s"
+        f" FROM json_each({chunks}) c LIMIT -1)"
         f" chunk CROSS JOIN json_each('{_CHUNK_POSITIONS}') p WHERE p.key < length(chunk.s)"
         f") WHERE {_is_unspaced('c1')} ORDER BY k, j)), '') ELSE '' END"
     )

@@ -25,12 +25,15 @@ from articles.db import postgresql, sqlite
 FIRST_SQLITE_INDEX = importlib.import_module("articles.migrations.0004_reader_search_index")
 STATEMENT_TRIGGERS_0009 = importlib.import_module("articles.migrations.0009_postgres_statement_triggers")
 
-ARTICLE_UPDATED = [s for s in postgresql.STATEMENT_TRIGGERS if s.startswith("CREATE OR REPLACE FUNCTION articles_article_updated()")]
+ARTICLE_UPDATED = [
+    s for s in postgresql.STATEMENT_TRIGGERS if s.startswith("CREATE OR REPLACE FUNCTION articles_article_updated()")
+]
 REBUILD = "SELECT articles_searchdoc_refresh_many(ARRAY(SELECT id FROM articles_article))"
 
 PG_FORWARD = [*postgresql.SEARCH_CONFIGURATION, *postgresql.DOCUMENT_FUNCTIONS, *ARTICLE_UPDATED, REBUILD]
 PG_BACKWARD = [
-    *(s.replace("CREATE FUNCTION", "CREATE OR REPLACE FUNCTION", 1) for s in STATEMENT_TRIGGERS_0009.DOCUMENT_FUNCTIONS),
+    *(s.replace("CREATE FUNCTION", "CREATE OR REPLACE FUNCTION", 1)
+      for s in STATEMENT_TRIGGERS_0009.DOCUMENT_FUNCTIONS),
     """CREATE OR REPLACE FUNCTION articles_article_updated() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN
             PERFORM articles_searchdoc_refresh_many(ARRAY(
