@@ -91,9 +91,11 @@ def suggest(q, *, using="default"):
     if not long_terms:
         return None
     engine, connection = db.for_alias(using), connections[using]
-    edits = {term: one_edit_away(term) for term in long_terms}
-    known, words = engine.vocabulary(connection, long_terms, set().union(*edits.values()))
-    found = {term: sorted(edits[term] & words) for term in long_terms if term not in known}
+    # The vocabulary holds words as the index folds them (no accents).
+    folded = {term: search_text.fold(term) for term in long_terms}
+    edits = {term: one_edit_away(folded[term]) for term in long_terms}
+    known, words = engine.vocabulary(connection, set(folded.values()), set().union(*edits.values()))
+    found = {term: sorted(edits[term] & words) for term in long_terms if folded[term] not in known}
     found = {term: candidates for term, candidates in found.items() if candidates}
     if not found:
         return None

@@ -115,6 +115,9 @@ def test_a_typo_finds_the_article_and_offers_the_correction(stored):
     ("vaccinatoin", "vaccination"),  # two letters swapped
     ("vaccinnation", "vaccination"),  # one letter too many
     ("vaxcination", "vaccination"),  # one letter wrong
+    ("vaccinatión", None),  # accents are no typo: the word is found as it is
+    ("vacinatión", "vaccination"),  # a typo, whatever the accents
+    ("zürichh", "zurich"),
     ("regional vacination", "regional vaccination"),  # the right word stays
     ("сампания", None),  # no indexed word one edit away
     ("vacc", None),  # a prefix of an indexed word is no typo
