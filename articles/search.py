@@ -25,6 +25,7 @@ import re
 from dataclasses import dataclass
 
 from django.db import connections
+from django.db.models import Count, Min
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
@@ -58,12 +59,21 @@ def terms_of(q):
     return seen[:MAX_TERMS]
 
 
-def search_articles(queryset, q):
-    """`queryset` narrowed to the articles matching `q`, best first (with a `rank`)."""
+def search_articles(queryset, q, *, from_id=None):
+    """`queryset` narrowed to the articles matching `q`, best first (with a `rank`).
+
+    `from_id`: the lowest id among them, when a count has already found it (`find`): the engine
+    then need not look for where its window of newest matches starts a second time."""
     terms = terms_of(q)
     if not terms:
         return queryset.none()
-    return db.for_alias(queryset.db).search(queryset, terms)
+    return db.for_alias(queryset.db).search(queryset, terms, from_id=from_id)
+
+
+def count_and_start(articles):
+    """(how many of `articles`, the lowest id among them) in one query."""
+    found = articles.order_by().aggregate(count=Count("pk"), start=Min("pk"))
+    return found["count"], found["start"]
 
 
 def one_edit_away(word):
@@ -121,19 +131,18 @@ def find(queryset, q):
     """The articles matching `q` and their number; when they are fewer than FEW_RESULTS, a
     suggestion too, and when there are none, the suggestion's articles instead. A suggestion is
     offered only when it finds articles of `queryset`: the vocabulary holds drafts' words too."""
-    articles = search_articles(queryset, q)
-    count = articles.count()
+    count, start = count_and_start(search_articles(queryset, q))
     if count >= FEW_RESULTS:
-        return Found(articles, count, terms_of(q))
+        return Found(search_articles(queryset, q, from_id=start), count, terms_of(q))
     suggestion = suggest(q, using=queryset.db)
     if suggestion:
-        corrected = search_articles(queryset, suggestion)
-        corrected_count = corrected.count() if not count else int(corrected.exists())
+        corrected_count, corrected_start = count_and_start(search_articles(queryset, suggestion))
         if corrected_count and not count:
-            return Found(corrected, corrected_count, terms_of(suggestion), suggestion, corrected=True)
+            return Found(search_articles(queryset, suggestion, from_id=corrected_start), corrected_count,
+                         terms_of(suggestion), suggestion, corrected=True)
         if corrected_count:
-            return Found(articles, count, terms_of(q), suggestion)
-    return Found(articles, count, terms_of(q))
+            return Found(search_articles(queryset, q, from_id=start), count, terms_of(q), suggestion)
+    return Found(search_articles(queryset, q, from_id=start), count, terms_of(q))
 
 
 # -- snippets -------------------------------------------------------------------------------

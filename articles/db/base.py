@@ -120,8 +120,8 @@ def word_counts(connection, words):
     return {}
 
 
-def search(queryset, terms):
-    """Substring matching with the same weights. Topic and provider matches are looked up in
+def search(queryset, terms, *, from_id=None):
+    """Substring matching with the same weights (every match is ranked: `from_id` bounds nothing). Topic and provider matches are looked up in
     their own small tables, so only titles, excerpts and bodies are scanned."""
     from taggit.models import Tag
 

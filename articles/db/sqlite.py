@@ -136,22 +136,24 @@ def fts5_query(terms):
     return " ".join(parts)
 
 
-def search(queryset, terms):
-    """Ranked by BM25 with per-column weights among the newest SEARCH_WINDOW matches."""
+def search(queryset, terms, *, from_id=None):
+    """Ranked by BM25 with per-column weights among the newest SEARCH_WINDOW matches (from
+    `from_id` on, when the caller has found where they start)."""
     weights = ", ".join(f"{w:.2f}" for w in FTS_WEIGHTS)
     match = fts5_query(terms)
     # A join on the FTS table (rather than a sub-select per row) lets SQLite run the
     # full-text query once and fetch only the matching articles by id. The rowid bound is
     # found by walking the match list backwards, and FTS5 applies it inside the scan.
+    if from_id is None:
+        window = ("articles_search.rowid >= coalesce((SELECT rowid FROM articles_search WHERE articles_search MATCH %s"
+                  " ORDER BY rowid DESC LIMIT 1 OFFSET %s), 0)")
+        window_params = [match, base.SEARCH_WINDOW - 1]
+    else:
+        window, window_params = "articles_search.rowid >= %s", [from_id]
     return queryset.extra(
         tables=["articles_search"],
-        where=[
-            "articles_search.rowid = articles_article.id",
-            "articles_search MATCH %s",
-            "articles_search.rowid >= coalesce((SELECT rowid FROM articles_search WHERE articles_search MATCH %s"
-            " ORDER BY rowid DESC LIMIT 1 OFFSET %s), 0)",
-        ],
-        params=[match, match, base.SEARCH_WINDOW - 1],
+        where=["articles_search.rowid = articles_article.id", "articles_search MATCH %s", window],
+        params=[match, *window_params],
         select={"rank": f"-bm25(articles_search, {weights})"},
     ).order_by("-rank", "-published_at", "-id")
 
