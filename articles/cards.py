@@ -18,8 +18,8 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.text import Truncator, add_truncation_text, calculate_truncate_chars_length
 
+from .links import image_src
 from .models import ArticleTopic, Image
-from .templatetags.newsroom import image_src
 
 EXCERPT_LENGTH = 240
 TOPICS_PER_CARD = 3
@@ -66,9 +66,9 @@ def fetch_parts(articles):
     """`articles` as a list, each given `card_image` (its first Image, or None) and `card_topics`
     ([(name, slug)] in the article's order). Two queries, whatever the number of articles.
 
-    Plain rows rather than prefetch_related(): that builds a link and a topic instance per chip
-    and every image, about 3 ms a page of 20 cards; only the lead image becomes an Image here,
-    so its `src` keeps the model's rule (uploaded file first).
+    Plain rows rather than prefetch_related(), which would build a model instance for every
+    topic chip and every image, most of them never shown; only the lead image becomes an Image
+    here, so its address follows the one image rule (articles/links.py).
     """
     articles = list(articles)
     by_pk = {article.pk: article for article in articles}
@@ -101,8 +101,8 @@ def truncate_chars(text, length):
         return normalized
     if any(map(unicodedata.combining, normalized)):
         return Truncator(text).chars(length)
-    # Without combining characters every character counts, and Truncator's cut (a Python loop
-    # over each character, ~40 us an excerpt) is a slice: the same text, the same ellipsis.
+    # Without combining characters every character counts, so Truncator's cut (a Python loop
+    # over each character) is a plain slice: the same text, the same ellipsis.
     return add_truncation_text(normalized[:calculate_truncate_chars_length(length, None)])
 
 
@@ -128,7 +128,7 @@ class CardMaker:
     def card(self, article, *, pinned_marks=False):
         provider = article.provider
         image = article.card_image
-        src = image_src(image) if image is not None else ""
+        src = image_src(image)
         published = article.published_at
         return {
             "url": self.url_of(article),

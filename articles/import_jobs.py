@@ -14,18 +14,14 @@ from django.contrib.admin.models import ADDITION, CHANGE
 from django.utils import timezone
 from django_tasks import task
 
-from .importer import import_paths
-from .importer.parse import Parsed, read_and_parse
+from .history import log_entries
+from .importer import Parsed, import_paths, read_and_parse
+from .locks import TRACKED
 from .models import Article, ImportJob
 from .stories.tasks import enqueue_after_import
 
 logger = logging.getLogger(__name__)
 
-# Columns whose changes the history names ("updated title, heat").
-TRACKED = (
-    "title", "excerpt", "category", "item_type", "published_at", "web_url", "original_url", "amp_url",
-    "cdn_amp_url", "quality", "heat", "is_published", "provider_id", "featured_content", "body",
-)
 PROGRESS_EVERY_SECONDS = 1.0
 
 
@@ -88,8 +84,6 @@ def _current_values(names, max_bytes):
 
 
 def _after_import(report, names, before, user):
-    from .admin.base import log_entries
-
     outcome = {path: result for path, result, _ in report.outcomes if result in ("created", "updated")}
     if not outcome:
         return {}

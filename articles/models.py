@@ -11,14 +11,14 @@ from datetime import timedelta
 from datetime import timezone as dt_timezone
 
 from django.db import connections, models
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.text import slugify
 from taggit.managers import TaggableManager
 from taggit.models import Tag, TaggedItemBase
 
+from . import visibility
 from .domains import normalize_domain
+from .slugs import provider_slug
 
 
 class Provider(models.Model):
@@ -52,7 +52,7 @@ class Provider(models.Model):
     def save(self, *args, **kwargs):
         self.domain = normalize_domain(self.domain)
         if not self.slug:
-            self.slug = slugify(self.domain)[:253] or "provider"
+            self.slug = provider_slug(self.domain)
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
@@ -67,16 +67,10 @@ CARD_FIELDS = (
 )
 
 
-def published_q(prefix=""):
-    """What readers may see: published flag set, publish time come. `prefix` names the same two
-    columns copied onto another table (ArticleTopic's `article_…` columns)."""
-    return Q(**{f"{prefix}is_published": True, f"{prefix}published_at__lte": timezone.now()})
-
-
 class ArticleQuerySet(models.QuerySet):
     def published(self):
-        """What readers may see: the one definition, used by every public page."""
-        return self.filter(published_q())
+        """What readers may see (articles/visibility.py): every public page starts here."""
+        return self.filter(visibility.public_q())
 
     def latest(self):
         # On published articles (which always have a time) no NULLS LAST is needed, and
@@ -86,14 +80,8 @@ class ArticleQuerySet(models.QuerySet):
     def trending(self):
         return self.order_by(F("heat").desc(nulls_last=True), "-published_at", "-id")
 
-    def best(self):
+    def by_quality(self):
         return self.order_by(F("quality").desc(nulls_last=True), "-published_at", "-id")
-
-    def search(self, q):
-        """Articles matching the words of `q`, best match first (engine: articles/search.py)."""
-        from .search import search_articles
-
-        return search_articles(self, q)
 
     def with_cards(self):
         """The columns a card or feed entry shows, with the provider's. Their image and topics
@@ -104,26 +92,7 @@ class ArticleQuerySet(models.QuerySet):
 class Article(models.Model):
     """One news item, as a front-matter file describes it."""
 
-    # The fields an editor may change and an import must then leave alone.
-    EDITABLE_FIELDS = (
-        "title",
-        "excerpt",
-        "category",
-        "item_type",
-        "published_at",
-        "web_url",
-        "original_url",
-        "amp_url",
-        "cdn_amp_url",
-        "quality",
-        "heat",
-        "is_published",
-        "provider",
-        "featured_content",
-        "body",
-        "topics",
-    )
-
+    # Which fields an editor can lock against re-imports: articles/locks.py.
     identity_url = models.URLField(
         max_length=2000,
         unique=True,
@@ -210,11 +179,11 @@ class Article(models.Model):
             models.Index(fields=["is_published", "-heat"], name="article_pub_heat"),
             models.Index(fields=["provider", "is_published", "-published_at"], name="article_provider_date"),
             # The provider page's newest-first list, for SQLite as article_public_date below.
-            models.Index(fields=["provider", "-published_at", "-id"], condition=Q(is_published=True),
+            models.Index(fields=["provider", "-published_at", "-id"], condition=visibility.published_flag_q(),
                          name="article_provider_public_date"),
             # Newest published first, for SQLite: Django writes `WHERE "is_published"` (not `= 1`),
             # which cannot use article_pub_date there but does match this partial index.
-            models.Index(fields=["-published_at"], condition=Q(is_published=True), name="article_public_date"),
+            models.Index(fields=["-published_at"], condition=visibility.published_flag_q(), name="article_public_date"),
             models.Index(fields=["-published_at"], condition=Q(pinned_home=True), name="article_pinned_home"),
         ]
 
@@ -226,7 +195,8 @@ class Article(models.Model):
 
     @property
     def is_public(self):
-        return bool(self.is_published and self.published_at and self.published_at <= timezone.now())
+        """Whether readers may see it now: `published()` for this one article."""
+        return visibility.is_public(self)
 
     @property
     def published_at_local(self):
@@ -240,11 +210,17 @@ class ArticleTopicQuerySet(models.QuerySet):
     """Topic pages read the article columns copied onto each link, so one index serves a page."""
 
     def public(self):
-        """Links to articles readers may see: `Article.objects.published()`, on the copied columns."""
-        return self.filter(published_q("article_"))
+        """Links to articles readers may see: the rule of `Article.objects.published()`, read
+        from the link's copies of the article's columns (articles/visibility.py)."""
+        return self.filter(visibility.public_q(prefix=visibility.COPY_PREFIX))
 
     def public_for_topic(self, tag):
         return self.public().filter(tag=tag)
+
+    def topics(self):
+        """The topics these links carry: `ArticleTopic.objects.public().topics()` are the topics
+        readers may see (any other is a 404 to them)."""
+        return Tag.objects.filter(Exists(self.filter(tag=OuterRef("pk"))))
 
     def outlets(self, limit, *, provider_id=None):
         """The outlets of these links, counted in one pass along the (tag, provider) index:
@@ -258,7 +234,7 @@ class ArticleTopicQuerySet(models.QuerySet):
         counts_sql, params = counts.query.get_compiler(self.db).as_sql()
         # Every outlet tied with the `limit`-th is fetched; Python breaks ties by name below, as it
         # sorts (the databases' collations may not). A CTE read three times is computed once
-        # (SQLite >= 3.35, PostgreSQL >= 12); a window function instead cost SQLite ~1 ms more.
+        # (SQLite >= 3.35, PostgreSQL >= 12); a window function measured slower on SQLite.
         sql = f"""
             WITH counts (id, n) AS ({counts_sql})
             SELECT c.id, c.n, p.name, p.domain, CAST((SELECT SUM(n) FROM counts) AS BIGINT)
@@ -283,13 +259,13 @@ class ArticleTopicQuerySet(models.QuerySet):
     def trending(self):
         return self.order_by("-pinned", "-article_heat", "-article_published_at", "-content_object_id")
 
-    def best(self):
+    def by_quality(self):
         return self.order_by("-pinned", "-article_quality", "-article_published_at", "-content_object_id")
 
 
 # Links to published articles: topic pages read only these, and the partial indexes below
 # match Django's `WHERE "article_is_published"` on SQLite (a plain boolean column would not).
-PUBLIC_LINK = Q(article_is_published=True)
+PUBLIC_LINK = visibility.published_flag_q(prefix=visibility.COPY_PREFIX)
 
 
 class ArticleTopic(TaggedItemBase):
@@ -326,7 +302,7 @@ class ArticleTopic(TaggedItemBase):
             # One per topic-page order (and the outlet filter): the page, its count and its
             # offset are read from the index alone, whatever the topic's size or the page's depth.
             # The flag of the condition is a column too: without it SQLite reads each link's
-            # table row for `WHERE "article_is_published"` (23,000 rows to count the outlets of `ai`).
+            # table row for `WHERE "article_is_published"`, one per link of the topic.
             # No index may lead with (tag, article_published_at): SQLite would prefer it for the
             # `published_at <= now` range and then sort the whole topic for every order.
             models.Index(fields=["tag", "-pinned", "-article_published_at", "-content_object",
@@ -350,15 +326,65 @@ class ArticleTopic(TaggedItemBase):
         return f"{self.content_object_id} → {self.tag}"
 
 
-class TopicRedirect(models.Model):
-    """An old topic slug (after a rename or merge) that now points to another topic."""
+def alias_key(name):
+    """How an alias's name is matched: the importer's case-insensitive spelling of a topic."""
+    return name.strip().casefold()
 
-    old_slug = models.SlugField(max_length=100, unique=True, allow_unicode=True)
+
+class TopicRedirect(models.Model):
+    """A topic alias: an old name and/or slug (after a rename or merge) that now means another
+    topic. The importer resolves the name (case-insensitively, `old_key`) and the slug; the topic
+    pages and feeds answer the slug with a 301. Never the name or slug of a live topic
+    (articles/curation.py keeps it so)."""
+
+    old_slug = models.SlugField(max_length=100, unique=True, allow_unicode=True, blank=True, null=True)
+    old_name = models.CharField(max_length=100, blank=True, null=True)
+    old_key = models.CharField(max_length=100, unique=True, blank=True, null=True, editable=False)
     topic = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="redirects")
     created_at = models.DateTimeField(auto_now_add=True)
 
+    class Meta:
+        verbose_name = "topic alias"
+        verbose_name_plural = "topic aliases"
+
     def __str__(self):
-        return f"{self.old_slug} → {self.topic.slug}"
+        return f"{self.old_name or self.old_slug} → {self.topic.name}"
+
+    def save(self, *args, **kwargs):
+        self.old_name = self.old_name or None
+        self.old_slug = self.old_slug or None
+        self.old_key = alias_key(self.old_name) if self.old_name else None
+        super().save(*args, **kwargs)
+
+
+class ProviderAlias(models.Model):
+    """A merged-away provider's domain: its articles and related links, in later imports too,
+    belong to `provider`, and its page answers with a 301 to the provider's."""
+
+    domain = models.CharField(max_length=253, unique=True)
+    provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="aliases")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["domain"]
+        verbose_name = "provider alias"
+        verbose_name_plural = "provider aliases"
+
+    def __str__(self):
+        return f"{self.domain} → {self.provider.domain}"
+
+    def save(self, *args, **kwargs):
+        self.domain = normalize_domain(self.domain)
+        super().save(*args, **kwargs)
+
+
+class Topic(Tag):
+    """Taggit's Tag under the name the site uses: the admin manages topics, never "tags"."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "topic"
+        verbose_name_plural = "topics"
 
 
 def image_upload_to(instance, filename):

@@ -1,8 +1,9 @@
 """Public pages from the shared cache, invalidated by a content version.
 
 Every cached page's key includes the current content version. Anything that changes what
-readers see (an import batch, an admin save, an action, a merge) calls `content_changed()`,
-which sets a new version: from then on every app server sharing the cache misses and renders
+readers see (an import batch, an admin save, an action, a merge) sends the
+`articles.signals.content_changed` signal; its receiver here (connected in ArticlesConfig.ready)
+sets a new version: from then on every app server sharing the cache misses and renders
 afresh. One small GET per request buys correctness without tracking which page shows what.
 """
 
@@ -14,6 +15,9 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpResponse
 from django.urls import reverse
+
+from . import signals
+from .models import Article
 
 VERSION_KEY = "newsroom:content-version"
 
@@ -31,6 +35,11 @@ def content_version():
 def content_changed():
     """Invalidate every cached public page, on every app server sharing the cache."""
     cache.set(VERSION_KEY, time.time_ns(), timeout=None)
+
+
+def on_content_changed(sender, **kwargs):
+    """The receiver of `articles.signals.content_changed`."""
+    content_changed()
 
 
 def _key(request):
@@ -85,5 +94,5 @@ class InvalidateOnAdminWriteMiddleware:
             and request.path_info.startswith(reverse("admin:index"))  # reversed only for a POST
         ):
             if getattr(request, "user", None) is not None and request.user.is_authenticated:
-                content_changed()
+                signals.content_changed.send(sender=Article)
         return response

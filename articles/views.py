@@ -11,7 +11,9 @@ from .cards import CardMaker, cards, fetch_parts
 from .domains import normalize_domain
 from .embeds import article_player_url
 from .forms import SearchForm
-from .models import Article, ArticleTopic, Image, Provider, RelatedLink, TopicRedirect
+from .links import is_http_url
+from .models import CARD_FIELDS, Article, ArticleTopic, Image, Provider, ProviderAlias, RelatedLink, TopicRedirect
+from .search import find, snippets
 from .stories.folding import (
     FoldedList, attach_other_outlets, more_like_this, one_per_story, story_coverage,
 )
@@ -23,7 +25,7 @@ RECENT_WINDOW = 200
 SORTS = {
     "latest": ("Latest", "latest"),
     "trending": ("Trending", "trending"),
-    "quality": ("Best", "best"),
+    "quality": ("Best quality", "by_quality"),
 }
 
 
@@ -90,7 +92,7 @@ def home(request):
 def topic_list(request):
     by_size = request.GET.get("sort") == "size"
     topics = (
-        ArticleTopic.objects.filter(content_object__in=Article.objects.published().values("pk"))
+        ArticleTopic.objects.public()
         .values("tag__name", "tag__slug")
         .annotate(articles=Count("id"))
     )
@@ -119,6 +121,8 @@ def topic_detail(request, slug):
     provider = normalize_domain(request.GET.get("provider", ""))
     provider_id = Provider.objects.filter(domain=provider).values_list("pk", flat=True).first() if provider else None
     total, leaders, from_provider = links.outlets(30, provider_id=provider_id)
+    if not total:
+        raise Http404("No public article has this topic.")
     listed = links.filter(article_provider_id=provider_id) if provider else links
     sort = sort_choice(request)
     folded = FoldedList(getattr(listed, SORTS[sort][1])(), values=("content_object_id", "pinned"),
@@ -126,7 +130,8 @@ def topic_detail(request, slug):
                         story="content_object__story_id", article="content_object_id")
     page = paginate(request, folded)
     pinned = {pk for pk, is_pinned in page.object_list if is_pinned}
-    articles = in_order(Article.objects.published().with_cards(), [pk for pk, _ in page.object_list])
+    # The links were public: their articles need no second filter.
+    articles = in_order(Article.objects.with_cards(), [pk for pk, _ in page.object_list])
     for article in articles:
         article.is_pinned = article.pk in pinned
     attach_other_outlets(articles)
@@ -168,10 +173,18 @@ def provider_detail(request, domain):
         target = reverse("articles:provider-detail", kwargs={"domain": normalized})
         query = request.GET.urlencode()
         return redirect(f"{target}?{query}" if query else target, permanent=True)
-    provider = get_object_or_404(Provider, domain=domain)
+    provider = Provider.objects.filter(domain=domain).first()
+    if provider is None:
+        # A merged-away provider's page leads to the one that absorbed it.
+        alias = get_object_or_404(ProviderAlias.objects.select_related("provider"), domain=domain)
+        target = alias.provider.get_absolute_url()
+        query = request.GET.urlencode()
+        return redirect(f"{target}?{query}" if query else target, permanent=True)
     sort = sort_choice(request)
     articles = getattr(Article.objects.published().filter(provider=provider), SORTS[sort][1])()
     page = paginate(request, FoldedList(articles, values=("pk",), total=articles.count(), story="story_id", article="id"))
+    if not page.paginator.count:
+        raise Http404("No public article comes from this provider.")
     page.object_list = in_order(articles.with_cards(), [pk for pk, in page.object_list])
     attach_other_outlets(page.object_list)
     return render(request, "articles/provider_detail.html", {
@@ -233,7 +246,7 @@ def structured_data(request, article):
         data["datePublished"] = article.published_at_local.isoformat()
     if article.excerpt:
         data["description"] = article.excerpt
-    images = [img.src for img in article.images.all() if img.src and img.src.startswith(("http://", "https://"))]
+    images = [img.src for img in article.images.all() if is_http_url(img.src)]
     if images:
         data["image"] = images[:3]
     if article.web_url:
@@ -244,13 +257,22 @@ def structured_data(request, article):
 def search(request):
     form = SearchForm(request.GET or None)
     query = form.cleaned_data["q"] if form.is_valid() else ""
-    page = None
+    found = page = None
+    page_cards = []
     if query:
-        page = paginate(request, Article.objects.published().search(query).with_cards())
+        found = find(Article.objects.published(), query)
+        # The cards' columns and the body, which a snippet may come from.
+        page = paginate(request, found.articles.with_cards().only(*CARD_FIELDS, "body"), count=found.count)
+        page_cards = cards(page.object_list)
+        # The card's excerpt becomes the passage that matched, its words marked.
+        marked = snippets(page.object_list, found.terms)
+        for card, article in zip(page_cards, page.object_list):
+            card["excerpt"] = marked.get(article.pk, card["excerpt"])
     return render(request, "articles/search.html", {
         "form": form,
         "query": query,
+        "found": found,
         "page_obj": page,
         "articles": page.object_list if page else [],
-        "cards": cards(page.object_list) if page else [],
+        "cards": page_cards,
     })

@@ -14,19 +14,19 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from taggit.models import Tag
 
-from articles import curation
+from articles import curation, visibility
 from articles.importer import import_paths
-from articles.importer.write import article_slug
-from articles.models import Article, ArticleTopic, Image, RelatedLink
+from articles.links import image_src
+from articles.locks import EDITABLE_FIELDS, INLINE_LOCKS, field_label, update_locks
+from articles.models import Article, ArticleTopic, Image
+from articles.slugs import article_slug
 
 from .base import EstimatedCountPaginator, form_data, intermediate_form, log_bulk_change, snapshot
 from .filters import ProviderFilter, StatusFilter, TopicFilter
-from .forms import AddTopicForm, ArticleAdminForm, ChooseTopicForm, field_label, fill_positions
-from .inlines import URL_FIELDS, ImageInline, RelatedLinkInline, TopicInline, image_src
+from .forms import URL_FIELDS, AddTopicForm, ArticleAdminForm, ChooseTopicForm, fill_positions
+from .inlines import ImageInline, RelatedLinkInline, TopicInline
 from .upload import import_job_view, upload_view
 
-# Which lock group an inline's changes fall under.
-INLINE_LOCKS = {ArticleTopic: "topics", Image: "images", RelatedLink: "related_links"}
 
 
 @admin.register(Article)
@@ -94,19 +94,14 @@ class ArticleAdmin(admin.ModelAdmin):
     @admin.display(description="")
     def thumbnail(self, article):
         images = article.images.all()
-        src = image_src(images[0]) if images else None
+        src = image_src(images[0], thumbnail=True) if images else None
         if not src:
             return ""
         return format_html('<img src="{}" alt="" width="64" style="height:auto" loading="lazy">', src)
 
     @admin.display(description="status")
     def status(self, article):
-        if not article.is_published or article.published_at is None:
-            state = "Draft"
-        elif article.published_at > timezone.now():
-            state = "Scheduled"
-        else:
-            state = "Live"
+        state = visibility.status(article).label
         return f"{state} · 📌 home" if article.pinned_home else state
 
     @admin.display(description="topics")
@@ -172,16 +167,9 @@ class ArticleAdmin(admin.ModelAdmin):
         super().save_related(request, form, formsets, change)
         article = form.instance
         handed_back = form.cleaned_data.get("return_to_source") or []
-        locked = list(article.locked_fields or [])
-        changed = [name for name in form.changed_data if name in Article.EDITABLE_FIELDS]
+        changed = [name for name in form.changed_data if name in EDITABLE_FIELDS]
         changed += [INLINE_LOCKS[fs.model] for fs in formsets if fs.model in INLINE_LOCKS and fs.has_changed()]
-        locked += [name for name in changed if name not in locked]
-        locked = [name for name in locked if name not in handed_back]
-        update = {"locked_fields": locked}
-        if handed_back:
-            update["content_hash"] = ""  # so the next import applies the file again
-        Article.objects.filter(pk=article.pk).update(**update)
-        article.locked_fields = locked
+        update_locks(article, changed=changed, handed_back=handed_back)
         if handed_back:
             self._restore_from_source(request, article, handed_back)
 

@@ -15,8 +15,8 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
+from articles.format import SUFFIXES
 from articles.import_jobs import run_import_job
-from articles.importer.parse import SUFFIXES
 from articles.models import ImportJob
 
 from .forms import UploadForm

@@ -7,11 +7,12 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 
+from articles.format import SUFFIXES
 from articles.models import Article
-from articles.page_cache import content_changed
+from articles.signals import content_changed
 
 from . import first_load
-from .parse import SUFFIXES, Refused, Unchanged, read_and_parse
+from .parse import Refused, Unchanged, read_and_parse
 from .gc_tuning import rare_collections
 from .parse_pool import ParsePool
 from .write import Writer
@@ -152,7 +153,7 @@ def import_paths(
             outcomes = [(i, "updated" if i.record.identity_url in existing else "created", "") for i in items]
         else:
             outcomes = writer.write(items, report)
-            content_changed()
+            content_changed.send(sender=Article)
         for item, outcome, detail in outcomes:
             _count(report, item.path, outcome, detail)
 
@@ -202,6 +203,8 @@ def import_paths(
 
 
 def _count(report, path, outcome, detail=""):
+    if outcome == "refused":  # by the database, when the batch was written
+        report.refused.append((path, [detail]))
     if outcome in ("created", "updated", "unchanged", "skipped"):
         setattr(report, outcome, getattr(report, outcome) + 1)
     report.outcomes.append((path, outcome, detail))

@@ -1,13 +1,14 @@
 """Template helpers for the readers' site: safe links, Markdown bodies, JSON-LD, page links."""
 
 import json
-from urllib.parse import urlsplit
 
 import markdown as markdown_lib
 import nh3
 from django import template
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
+
+from articles import links
 
 register = template.Library()
 
@@ -21,27 +22,10 @@ BODY_TAGS = {
 BODY_ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "title", "width", "height"}, "abbr": {"title"}}
 
 
-def is_http_url(value):
-    try:
-        parts = urlsplit(str(value or "").strip())
-    except ValueError:
-        return False
-    return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
-
-
-@register.filter
-def http_url(value):
-    """The URL when it is http(s), else "" (so `javascript:` and friends never become links)."""
-    return str(value).strip() if is_http_url(value) else ""
-
-
-@register.filter
-def image_src(image):
-    """An Image's address when it is http(s) or a path on this site, else ""."""
-    src = str(image.src or "") if image is not None else ""
-    if src.startswith("/") and not src.startswith("//"):
-        return src
-    return http_url(src)
+# The URL when it is http(s), else "" (so `javascript:` and friends never become links).
+http_url = register.filter("http_url", links.http_url)
+# An Image's address when it is http(s) or a path on this site, else "".
+image_src = register.filter("image_src", links.image_src)
 
 
 @register.filter
@@ -55,7 +39,7 @@ def markdown(text):
             html,
             tags=BODY_TAGS,
             attributes=BODY_ATTRIBUTES,
-            url_schemes={"http", "https"},
+            url_schemes=set(links.HTTP_SCHEMES),
             link_rel="noopener noreferrer nofollow",
         )
     )

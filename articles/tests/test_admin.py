@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from taggit.models import Tag
 
+from articles import db
 from articles.importer import import_paths
 from articles.models import Article, ArticleTopic
 
@@ -364,7 +365,7 @@ def test_estimated_count_paginator(monkeypatch):
     for _ in range(3):
         article()
     monkeypatch.setattr(EstimatedCountPaginator, "ESTIMATE_ABOVE", -2)
-    if connection.vendor == "postgresql":
+    if db.is_engine("postgresql"):
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE articles_article")
     unfiltered = EstimatedCountPaginator(Article.objects.all(), 50)

@@ -96,7 +96,7 @@ def curate(page, live_server):
     page.goto(f"{live_server.url}{reverse('admin:articles_article_change', args=[draft.pk])}")
     assert "title, published" in page.inner_text(".field-kept_from_editor")
     shot(page, "change-form-kept")
-    page.goto(f"{live_server.url}{reverse('admin:taggit_tag_changelist')}")
+    page.goto(f"{live_server.url}{reverse('admin:articles_topic_changelist')}")
     assert "AI" in page.inner_text("#result_list")
     shot(page, "topics")
 

@@ -21,7 +21,8 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.db import connection
+
+from articles import db
 
 from .importing import front_matter
 
@@ -49,7 +50,7 @@ def redis_url():
 @pytest.fixture
 def scratch_database(tmp_path):
     """A database URL that processes outside the test runner can share."""
-    if connection.vendor != "postgresql":
+    if not db.is_engine("postgresql"):
         yield f"sqlite:///{tmp_path / 'shared.sqlite3'}"
         return
     import psycopg

@@ -93,3 +93,28 @@ def test_an_admin_change_invalidates_cached_pages(admin_client):
     assert content_version() == before, "reading the admin changes nothing"
     admin_client.post("/admin/articles/provider/add/", {"name": "New", "domain": "new.example"})
     assert content_version() != before
+
+
+@pytest.mark.django_db
+def test_the_importer_announces_changes_with_a_signal_the_cache_hears(tmp_path):
+    from articles.importer import import_paths
+    from articles.models import Article
+    from articles.signals import content_changed as changed_signal
+
+    from .importing import front_matter, write
+
+    heard = []
+
+    def receiver(sender, **kwargs):
+        heard.append(sender)
+
+    changed_signal.connect(receiver)
+    try:
+        import_paths([write(tmp_path, "a.md", front_matter())])
+    finally:
+        changed_signal.disconnect(receiver)
+    assert heard == [Article]
+
+    before = content_version()
+    changed_signal.send(sender=Article)
+    assert content_version() != before, "the page cache is connected in ArticlesConfig.ready()"

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('articles', '0010_topic_covering_indexes'),
+        ('articles', '0013_search_everywhere'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
