@@ -7,7 +7,7 @@ the readers' pages, `image_src`). Imported text is data here: clients must escap
 """
 
 from ..cards import Reverser, article_urls
-from ..models import Article, ArticleTopic, Image
+from ..models import ArticleTopic, Image
 from ..links import http_url, image_src
 
 ARTICLE_FIELDS = (
