@@ -9,6 +9,8 @@ from django.utils import timezone
 
 from articles.api.pagination import Cursor
 from articles.models import Article, Story
+from articles.page_cache import content_changed
+from articles.stories import curation
 from articles.stories.assign import refresh_stories
 
 from .factories import make_article, make_provider
@@ -230,9 +232,9 @@ def test_an_editor_chosen_lead_that_is_unpublished_gives_way(client):
 
 @pytest.mark.parametrize("url", [STORIES, "detail"])
 def test_a_conditional_get_answers_304_until_the_content_changes(client, url):
-    from articles.page_cache import content_changed
-
-    story = story_of(make_article(), make_article())
+    now = timezone.now()
+    newer = make_article("Newer take", published_at=now - timedelta(hours=1))
+    story = story_of(newer, make_article("Older take", published_at=now - timedelta(hours=2)))
     url = detail(story.pk) if url == "detail" else url
     first = get(client, url)
     etag = first["ETag"]
@@ -240,7 +242,14 @@ def test_a_conditional_get_answers_304_until_the_content_changes(client, url):
     again = client.get(url, HTTP_IF_NONE_MATCH=etag)
     assert again.status_code == 304 and again.content == b""
     content_changed()
+    changed = get(client, url)
     assert client.get(url, HTTP_IF_NONE_MATCH=etag).status_code == 200
+    # An editor choosing another lead changes the answer, and so its ETag.
+    assert "Newer take" not in changed.content.decode()
+    newer.refresh_from_db()
+    curation.choose_lead(story, newer)
+    chosen = client.get(url, HTTP_IF_NONE_MATCH=changed["ETag"])
+    assert chosen.status_code == 200 and "Newer take" in chosen.content.decode()
 
 
 @pytest.mark.parametrize("count", [3, 30])
