@@ -3,7 +3,8 @@ costs what page 1 costs, and an article published meanwhile neither repeats nor 
 
 Articles are paged on (order column, id): (published_at, id), (heat, id) or (quality, id),
 newest/highest first, articles without heat or quality last. Stories are paged on (the time of
-their last public article, id), newest first. Topics and providers are paged on their slug or domain. A cursor is opaque to clients: base64 of [order, direction, value, id].
+their last public article, id), newest first. Topics and providers are paged on their slug or
+domain. A cursor is opaque to clients: base64 of [order, direction, value, id].
 """
 
 import base64

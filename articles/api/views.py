@@ -18,7 +18,7 @@ from ..domains import normalize_domain
 from ..models import Article, ArticleTopic, Provider
 from . import params, representations, schemas, stories
 from .http import ApiError, api_endpoint
-from .pagination import paginate_articles, paginate_names, paginate_stories
+from .pagination import STORY_ORDER, paginate_articles, paginate_names, paginate_stories
 
 
 def page_link(request, cursor):
@@ -97,10 +97,10 @@ def story_articles_link(request):
 
 @api_endpoint(params.STORY_LIST)
 def story_list(request, query):
-    try:
-        page = paginate_stories(stories.filtered_stories(query), limit=query["limit"], cursor=query["cursor"])
-    except ValueError as error:
-        raise ApiError(400, "invalid_parameter", f"'cursor': {error}", parameter="cursor") from None
+    cursor = query["cursor"]
+    if cursor is not None and cursor.order != STORY_ORDER:
+        raise ApiError(400, "invalid_parameter", "'cursor' belongs to another list.", parameter="cursor")
+    page = paginate_stories(stories.filtered_stories(query), limit=query["limit"], cursor=cursor)
     return {
         "results": stories.stories(page.items, representations.Links(request), story_articles_link(request)),
         "next": page_link(request, page.next),
