@@ -1,8 +1,10 @@
 """Newsroom settings, read from the environment.
 
 Every variable is documented in README.md ("Configuration"). The defaults are
-safe for a newcomer's machine: SQLite inside the project, debug off unless
-DJANGO_DEBUG says otherwise, and no secret key committed anywhere.
+safe for a newcomer's machine: with no DJANGO_SECRET_KEY, DJANGO_DEBUG or DJANGO_ALLOWED_HOSTS
+it is development (debug on, SQLite inside the project, a per-checkout key in a git-ignored
+file); naming any of them is production, which refuses to start without a key. No secret is
+committed anywhere.
 """
 
 import json
@@ -29,17 +31,36 @@ def env_list(name, default=""):
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
-DEBUG = env_bool("DJANGO_DEBUG", False)
+# Production is declared: a secret key, DJANGO_DEBUG=0 or DJANGO_ALLOWED_HOSTS. A fresh checkout
+# with none of them is a developer's machine, so the documented first commands work as written.
+DEVELOPMENT = not any(os.environ.get(name) for name in ("DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS")) and (
+    os.environ.get("DJANGO_DEBUG", "") == ""
+)
+DEBUG = env_bool("DJANGO_DEBUG", DEVELOPMENT)
+DEVELOPMENT_KEY_FILE = BASE_DIR / "var" / "development-secret-key"
+
+
+def development_secret_key(path):
+    """This checkout's own key, made once and kept in a git-ignored file (sessions survive restarts)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as file:
+        file.write(get_random_secret_key())
+    return path.read_text().strip()
+
 
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured(
-            "DJANGO_SECRET_KEY is not set. Set it in production, or set DJANGO_DEBUG=1 for "
-            "local development (a throwaway key is then generated for this process)."
+            "DJANGO_SECRET_KEY is not set. Set it in production; for local development unset "
+            "DJANGO_DEBUG and DJANGO_ALLOWED_HOSTS (or set DJANGO_DEBUG=1) and a key for this "
+            "checkout is kept in var/development-secret-key."
         )
-    # A fresh key per process: sessions do not survive a restart, which is fine in development.
-    SECRET_KEY = get_random_secret_key()
+    SECRET_KEY = development_secret_key(DEVELOPMENT_KEY_FILE)
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
