@@ -22,6 +22,8 @@ from .models import Article, ImportJob
 logger = logging.getLogger(__name__)
 
 PROGRESS_EVERY_SECONDS = 1.0
+# What a file's import came to, as the job page and the desk count them (with "refused").
+OUTCOMES = ("created", "updated", "unchanged")
 
 
 @task()
@@ -133,4 +135,6 @@ def _result(report, job, article_ids):
         summary = report.summary()
         if job.refused_before_import:
             summary += f"; {len(job.refused_before_import)} more refused before import"
-    return {"summary": summary, "refused": refused, "outcomes": outcomes, "warnings": warnings}
+    counts = {outcome: sum(1 for item in outcomes if item[1] == outcome) for outcome in OUTCOMES}
+    counts["refused"] = len(refused)
+    return {"summary": summary, "counts": counts, "refused": refused, "outcomes": outcomes, "warnings": warnings}
