@@ -21,7 +21,7 @@ from articles.locks import EDITABLE_FIELDS, INLINE_LOCKS, field_label, update_lo
 from articles.models import Article, ArticleTopic, Image
 from articles.slugs import article_slug
 
-from .base import EstimatedCountPaginator, form_data, intermediate_form, log_bulk_change, snapshot
+from .base import EstimatedCountPaginator, counted, form_data, intermediate_form, log_bulk_change, snapshot
 from .filters import ProviderFilter, StatusFilter, TopicFilter
 from .forms import URL_FIELDS, AddTopicForm, ArticleAdminForm, ChooseTopicForm, fill_positions
 from .inlines import ImageInline, RelatedLinkInline, TopicInline
@@ -195,7 +195,7 @@ class ArticleAdmin(admin.ModelAdmin):
         selected = snapshot(queryset)
         count = curation.set_flag(selected, field, value, lock=lock)
         log_bulk_change(request, selected, message)
-        self.message_user(request, f"{message}: {count} article(s).", messages.SUCCESS)
+        self.message_user(request, f"{message}: {counted(count, 'article', 'articles')}.", messages.SUCCESS)
 
     @admin.action(description="Publish selected articles", permissions=["change"])
     def publish(self, request, queryset):
@@ -233,7 +233,7 @@ class ArticleAdmin(admin.ModelAdmin):
             selected = snapshot(queryset)
             count = curation.pin_to_topic(selected, tag)
             log_bulk_change(request, selected, f"Pinned to topic {tag.name}.")
-            self.message_user(request, f"Pinned {count} article(s) to {tag.name}.", messages.SUCCESS)
+            self.message_user(request, f"Pinned {counted(count, 'article', 'articles')} to {tag.name}.", messages.SUCCESS)
 
         return intermediate_form(
             self, request, queryset, form, title="Pin to a topic", apply=apply,
@@ -245,7 +245,7 @@ class ArticleAdmin(admin.ModelAdmin):
         selected = snapshot(queryset)
         count = curation.unpin_from_topics(selected)
         log_bulk_change(request, selected, "Unpinned from topics.")
-        self.message_user(request, f"Unpinned {count} topic pin(s).", messages.SUCCESS)
+        self.message_user(request, f"Unpinned {counted(count, 'topic pin', 'topic pins')}.", messages.SUCCESS)
 
     @admin.action(description="Add a topic…", permissions=["change"])
     def add_topic(self, request, queryset):
@@ -256,7 +256,7 @@ class ArticleAdmin(admin.ModelAdmin):
             selected = snapshot(queryset)
             count = curation.add_topic(selected, tag)
             log_bulk_change(request, selected, f"Added topic {tag.name}.")
-            self.message_user(request, f"Added {tag.name} to {count} article(s).", messages.SUCCESS)
+            self.message_user(request, f"Added {tag.name} to {counted(count, 'article', 'articles')}.", messages.SUCCESS)
 
         return intermediate_form(self, request, queryset, form, title="Add a topic", apply=apply)
 
@@ -269,7 +269,7 @@ class ArticleAdmin(admin.ModelAdmin):
             selected = snapshot(queryset)
             count = curation.remove_topic(selected, tag)
             log_bulk_change(request, selected, f"Removed topic {tag.name}.")
-            self.message_user(request, f"Removed {tag.name} from {count} article(s).", messages.SUCCESS)
+            self.message_user(request, f"Removed {tag.name} from {counted(count, 'article', 'articles')}.", messages.SUCCESS)
 
         return intermediate_form(self, request, queryset, form, title="Remove a topic", apply=apply)
 

@@ -15,7 +15,7 @@ from taggit.models import Tag
 from articles import curation
 from articles.models import Provider, Topic, TopicRedirect
 
-from .base import form_data, intermediate_form, log_bulk_change, snapshot
+from .base import counted, form_data, intermediate_form, log_bulk_change, snapshot
 from .forms import MergeForm
 
 admin.site.unregister(Tag)
@@ -126,9 +126,9 @@ class TopicAdmin(admin.ModelAdmin):
             self.log_deletions(request, unused)
         Tag.objects.filter(pk__in=[tag.pk for tag in unused]).delete()
         kept = queryset.count()
-        message = f"Deleted {len(names)} unused topic(s)" + (f": {', '.join(names)}." if names else ".")
+        message = f"Deleted {counted(len(names), 'unused topic', 'unused topics')}" + (f": {', '.join(names)}." if names else ".")
         if kept:
-            message += f" Kept {kept} topic(s) that articles use."
+            message += f" Kept {counted(kept, 'topic', 'topics')} that articles use."
         self.message_user(request, message, messages.SUCCESS)
 
 
@@ -199,7 +199,7 @@ class ProviderAdmin(admin.ModelAdmin):
             names = ", ".join(f"{p.name} ({p.domain})" for p in sources)
             log_bulk_change(request, [target], f"Merged {names} into this provider.")
             self.message_user(
-                request, f"Merged {names} into {target.name}: {count} article(s) moved.", messages.SUCCESS
+                request, f"Merged {names} into {target.name}: {counted(count, 'article', 'articles')} moved.", messages.SUCCESS
             )
 
         return intermediate_form(

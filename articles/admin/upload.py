@@ -10,6 +10,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
+from django.db.models import F
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -164,9 +165,38 @@ def upload_view(model_admin, request):
         "error": error,
         "max_bytes": settings.NEWSROOM_IMPORT_MAX_BYTES,
         "max_files": MAX_FILES,
-        "recent_jobs": ImportJob.objects.select_related("created_by")[:10],
+        "recent_jobs": with_counts(ImportJob.objects.select_related("created_by"))[:10],
     }
     return TemplateResponse(request, "admin/articles/article/import.html", context)
+
+
+def with_counts(jobs):
+    """Jobs with their result's counts (created, updated, unchanged, refused) as `counts`, without
+    loading each result's file-by-file lists."""
+    return jobs.defer("names", "refused_before_import", "result").annotate(counts=F("result__counts"))
+
+
+# Up to this many imported articles are linked as one filtered article list.
+LIST_LINK_MAX = 500
+
+
+def result_counts(result):
+    """created / updated / unchanged / refused of a finished job (counted again for older results)."""
+    if not result:
+        return None
+    if "counts" in result:
+        return result["counts"]
+    outcomes = [outcome for _, outcome, *_ in result.get("outcomes", ())]
+    counts = {name: outcomes.count(name) for name in ("created", "updated", "unchanged")}
+    return {**counts, "refused": len(result.get("refused", ()))}
+
+
+def imported_list_url(result):
+    """The article list showing what the job created or updated, or "" when there is none (or too many)."""
+    ids = sorted({pk for _, outcome, _, pk in result.get("outcomes", ()) if pk and outcome in ("created", "updated")})
+    if not ids or len(ids) > LIST_LINK_MAX:
+        return ""
+    return reverse("admin:articles_article_changelist") + "?id__in=" + ",".join(map(str, ids))
 
 
 def import_job_view(model_admin, request, job_id):
@@ -180,5 +210,7 @@ def import_job_view(model_admin, request, job_id):
         "opts": model_admin.model._meta,
         "job": job,
         "result": job.result,
+        "counts": result_counts(job.result),
+        "imported_list_url": imported_list_url(job.result or {}),
     }
     return TemplateResponse(request, "admin/articles/article/import_job.html", context)

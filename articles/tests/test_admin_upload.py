@@ -1,6 +1,7 @@
 """The admin's "Import files" page: uploads and zips run the same importer, named as uploaded."""
 
 import io
+import re
 import zipfile
 
 import pytest
@@ -202,3 +203,38 @@ def test_large_upload_returns_at_once_and_finishes_in_the_background(admin_clien
     assert "feed.zip/batch/bad-heat.md</strong>: heat: must be a whole number" in page
     assert "feed.zip/batch/no-close.md</strong>: file: no closing" in page
     assert 'http-equiv="refresh"' not in page
+
+
+def test_job_page_counts_outcomes_links_the_articles_and_names_refusals(admin_client):
+    """Three files, one refused: the page says 2 created and 1 refused, never "3/3" alone."""
+    response = post(
+        admin_client, md("one.md", url="https://n.example/1"), md("two.md", url="https://n.example/2"),
+        SimpleUploadedFile("broken.md", b"---\ntitle: [unclosed\n---\n"),
+    )
+    html = response.content.decode()
+    counts = re.search(r'<ul class="import-counts">(.*?)</ul>', html, re.S).group(1)
+    assert re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", counts)).strip() == "2 created 0 updated 0 unchanged 1 refused"
+    assert "Refused file</h3>" in html and "<strong>broken.md</strong>" in html
+    ids = ",".join(str(pk) for pk in sorted(Article.objects.values_list("pk", flat=True)))
+    link = reverse("admin:articles_article_changelist") + f"?id__in={ids}"
+    assert f'href="{link}"' in html and "Show the 2 created and updated articles" in html
+    listed = admin_client.get(link).content.decode()
+    assert listed.count('class="field-title"') == 2
+
+
+def test_job_date_has_one_full_stop(admin_client):
+    """The job page's date ("11:36 a.m.") is never followed by a second full stop."""
+    html = post(admin_client, md("one.md")).content.decode()
+    status = re.search(r'<p class="import-status">(.*?)</p>', html, re.S).group(1)
+    assert ".." not in status
+
+
+def test_recent_imports_list_each_jobs_counts(admin_client):
+    """The import page's list shows created / updated / unchanged / refused per job."""
+    post(admin_client, md("one.md"), SimpleUploadedFile("broken.md", b"no front matter"))
+    post(admin_client, md("one.md"))
+    html = admin_client.get(URL).content.decode()
+    table = re.search(r'<div class="module import-jobs">(.*?)</table>', html, re.S).group(1)
+    rows = [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", row)).split() for row in re.findall(r"<tr>(.*?)</tr>", table, re.S)[1:]]
+    assert [row[-4:] for row in rows] == [["0", "0", "1", "0"], ["1", "0", "0", "1"]]
+    assert 'class="import-refused-count"' in table

@@ -1,4 +1,5 @@
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import ngettext
 
 from articles.importer import SourceNotFound, import_paths
 
@@ -49,4 +50,4 @@ class Command(BaseCommand):
             prefix = "Dry run: " if dry_run else ""
             self.stdout.write(style(prefix + report.summary()))
         if not report.ok:
-            raise CommandError(f"{len(report.refused)} file(s) refused.", returncode=1)
+            raise CommandError(ngettext("%(n)s file refused.", "%(n)s files refused.", len(report.refused)) % {"n": len(report.refused)}, returncode=1)
