@@ -10,9 +10,11 @@ exactly as it came.
 from datetime import timedelta
 from datetime import timezone as dt_timezone
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connections, models
 from django.db.models import Exists, F, OuterRef, Q
 from django.urls import reverse
+from django.utils import timezone
 from taggit.managers import TaggableManager
 from taggit.models import Tag, TaggedItemBase
 
@@ -448,3 +450,34 @@ class ImportJob(models.Model):
     @property
     def percent_done(self):
         return int(100 * self.files_done / self.files_total) if self.files_total else 100
+
+
+class ArticleVersion(models.Model):
+    """An article's editable fields as they stood after one save, action, restore or import.
+
+    Written by articles/revisions.py; the article's History page compares and restores them.
+    """
+
+    class Origin(models.TextChoices):
+        EDITOR = "editor", "Editor"
+        IMPORT = "import", "Feed import"
+        RESTORE = "restore", "Restored"
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="versions")
+    created_at = models.DateTimeField(default=timezone.now)
+    user = models.ForeignKey(
+        "auth.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="article_versions"
+    )
+    origin = models.CharField(max_length=10, choices=Origin.choices)
+    message = models.CharField(max_length=300, blank=True, default="")
+    snapshot = models.JSONField(
+        encoder=DjangoJSONEncoder, help_text="The editable fields (articles.revisions.VERSIONED) at this version."
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "article version"
+        indexes = [models.Index(fields=["article", "-created_at", "-id"], name="articleversion_article_date")]
+
+    def __str__(self):
+        return f"{self.article_id} at {self.created_at:%Y-%m-%d %H:%M} ({self.get_origin_display()})"

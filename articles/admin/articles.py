@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from taggit.models import Tag
 
-from articles import curation, visibility
+from articles import curation, revisions, visibility
 from articles.importer import import_paths
 from articles.links import image_src
 from articles.locks import EDITABLE_FIELDS, INLINE_LOCKS, field_label, update_locks
@@ -26,6 +26,7 @@ from .filters import ProviderFilter, StatusFilter, TopicFilter
 from .forms import URL_FIELDS, AddTopicForm, ArticleAdminForm, ChooseTopicForm, fill_positions
 from .inlines import ImageInline, RelatedLinkInline, TopicInline
 from .upload import import_job_view, upload_view
+from .versions import compare_view, history_context, restore_view
 
 
 
@@ -76,6 +77,7 @@ class ArticleAdmin(admin.ModelAdmin):
             "classes": ("collapse",),
         }),
     )
+    object_history_template = "admin/articles/article/object_history.html"
     actions = (
         "publish", "unpublish", "feature", "unfeature", "pin_home", "unpin_home",
         "pin_topic", "unpin_topics", "add_topic", "remove_topic", "export_zip",
@@ -118,6 +120,16 @@ class ArticleAdmin(admin.ModelAdmin):
                 self.admin_site.admin_view(self.import_job_view),
                 name="articles_article_import_job",
             ),
+            path(
+                "<path:object_id>/history/compare/",
+                self.admin_site.admin_view(self.compare_view),
+                name="articles_article_compare",
+            ),
+            path(
+                "<path:object_id>/history/<int:version_id>/restore/",
+                self.admin_site.admin_view(self.restore_view),
+                name="articles_article_restore",
+            ),
             *super().get_urls(),
         ]
 
@@ -126,6 +138,19 @@ class ArticleAdmin(admin.ModelAdmin):
 
     def import_job_view(self, request, job_id):
         return import_job_view(self, request, job_id)
+
+    # -- versions -----------------------------------------------------------------------------
+
+    def history_view(self, request, object_id, extra_context=None):
+        article = self.get_object(request, object_id)
+        extra = history_context(article) if article is not None else {}
+        return super().history_view(request, object_id, {**extra, **(extra_context or {})})
+
+    def compare_view(self, request, object_id):
+        return compare_view(self, request, object_id)
+
+    def restore_view(self, request, object_id, version_id):
+        return restore_view(self, request, object_id, version_id)
 
     # -- form -------------------------------------------------------------------------------
 
@@ -170,6 +195,9 @@ class ArticleAdmin(admin.ModelAdmin):
         changed = [name for name in form.changed_data if name in EDITABLE_FIELDS]
         changed += [INLINE_LOCKS[fs.model] for fs in formsets if fs.model in INLINE_LOCKS and fs.has_changed()]
         update_locks(article, changed=changed, handed_back=handed_back)
+        labels = ", ".join(field_label(name) for name in changed)
+        message = (f"Changed {labels}." if labels else "Saved.") if change else "Added in the admin."
+        revisions.record([article.pk], user=request.user, message=message)
         if handed_back:
             self._restore_from_source(request, article, handed_back)
 
@@ -191,10 +219,15 @@ class ArticleAdmin(admin.ModelAdmin):
 
     # -- actions ------------------------------------------------------------------------------
 
+    def _keep(self, request, selected, message):
+        """An action's history entry and a version of each article it touched."""
+        log_bulk_change(request, selected, message)
+        revisions.record([article.pk for article in selected], user=request.user, message=message)
+
     def _flag(self, request, queryset, field, value, message, *, lock=False):
         selected = snapshot(queryset)
         count = curation.set_flag(selected, field, value, lock=lock)
-        log_bulk_change(request, selected, message)
+        self._keep(request, selected, message)
         self.message_user(request, f"{message}: {counted(count, 'article', 'articles')}.", messages.SUCCESS)
 
     @admin.action(description="Publish selected articles", permissions=["change"])
@@ -232,7 +265,7 @@ class ArticleAdmin(admin.ModelAdmin):
             tag = form.cleaned_data["topic"]
             selected = snapshot(queryset)
             count = curation.pin_to_topic(selected, tag)
-            log_bulk_change(request, selected, f"Pinned to topic {tag.name}.")
+            self._keep(request, selected, f"Pinned to topic {tag.name}.")
             self.message_user(request, f"Pinned {counted(count, 'article', 'articles')} to {tag.name}.", messages.SUCCESS)
 
         return intermediate_form(
@@ -244,7 +277,7 @@ class ArticleAdmin(admin.ModelAdmin):
     def unpin_topics(self, request, queryset):
         selected = snapshot(queryset)
         count = curation.unpin_from_topics(selected)
-        log_bulk_change(request, selected, "Unpinned from topics.")
+        self._keep(request, selected, "Unpinned from topics.")
         self.message_user(request, f"Unpinned {counted(count, 'topic pin', 'topic pins')}.", messages.SUCCESS)
 
     @admin.action(description="Add a topic…", permissions=["change"])
@@ -255,7 +288,7 @@ class ArticleAdmin(admin.ModelAdmin):
             tag = form.get_tag()
             selected = snapshot(queryset)
             count = curation.add_topic(selected, tag)
-            log_bulk_change(request, selected, f"Added topic {tag.name}.")
+            self._keep(request, selected, f"Added topic {tag.name}.")
             self.message_user(request, f"Added {tag.name} to {counted(count, 'article', 'articles')}.", messages.SUCCESS)
 
         return intermediate_form(self, request, queryset, form, title="Add a topic", apply=apply)
@@ -268,7 +301,7 @@ class ArticleAdmin(admin.ModelAdmin):
             tag = form.cleaned_data["topic"]
             selected = snapshot(queryset)
             count = curation.remove_topic(selected, tag)
-            log_bulk_change(request, selected, f"Removed topic {tag.name}.")
+            self._keep(request, selected, f"Removed topic {tag.name}.")
             self.message_user(request, f"Removed {tag.name} from {counted(count, 'article', 'articles')}.", messages.SUCCESS)
 
         return intermediate_form(self, request, queryset, form, title="Remove a topic", apply=apply)
