@@ -182,6 +182,9 @@ class Article(models.Model):
             # which cannot use article_pub_date there but does match this partial index.
             models.Index(fields=["-published_at"], condition=visibility.published_flag_q(), name="article_public_date"),
             models.Index(fields=["-published_at"], condition=Q(pinned_home=True), name="article_pinned_home"),
+            # The desk's drafts, oldest first, and their count: the few drafts alone.
+            models.Index(fields=["published_at", "id"], condition=visibility.status_q(visibility.Status.DRAFT),
+                         name="article_drafts"),
         ]
 
     def __str__(self):
