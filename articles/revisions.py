@@ -82,11 +82,13 @@ def _import_row(pk, values, now):
 
 def changes(older, newer):
     """[(field, old, new)] for the fields two snapshots both hold and that differ, in VERSIONED
-    order; with no `older`, every field of `newer` (what the first version set)."""
+    order; with no `older`, the fields `newer` gives a value (what the first version set)."""
+    if older is None:
+        return [(name, None, newer[name]) for name in VERSIONED if newer.get(name) not in (None, "", [])]
     return [
-        (name, None if older is None else older[name], newer[name])
+        (name, older[name], newer[name])
         for name in VERSIONED
-        if name in newer and (older is None or (name in older and older[name] != newer[name]))
+        if name in newer and name in older and older[name] != newer[name]
     ]
 
 

@@ -11,6 +11,7 @@ from django.http import HttpResponse
 from django.templatetags.static import static
 from django.urls import path
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from taggit.models import Tag
 
@@ -34,10 +35,9 @@ from .versions import compare_view, history_context, restore_view
 class ArticleAdmin(admin.ModelAdmin):
     formfield_overrides = URL_FIELDS
     form = ArticleAdminForm
-    list_display = (
-        "thumbnail", "title", "provider", "published_at", "heat", "quality", "status",
-        "is_published", "is_featured", "topic_names",
-    )
+    # The published and featured flags read in the status column ("Live · ★ featured"): the
+    # title and the topics get the width.
+    list_display = ("thumbnail", "title", "topic_names", "provider", "published", "heat", "quality", "status")
     list_display_links = ("thumbnail", "title")
     list_filter = (
         StatusFilter, "is_published", "is_featured", "pinned_home", ProviderFilter, TopicFilter,
@@ -95,16 +95,29 @@ class ArticleAdmin(admin.ModelAdmin):
 
     @admin.display(description="")
     def thumbnail(self, article):
-        images = article.images.all()
-        src = image_src(images[0], thumbnail=True) if images else None
-        if not src:
-            return ""
-        return format_html('<img src="{}" alt="" width="64" style="height:auto" loading="lazy">', src)
+        # Only local renditions (a thumbnail made here, an uploaded file): a list of 50 feed images
+        # hot-linked from publishers is slow, and broken offline.
+        local = next((image for image in article.images.all() if image.thumbnail or image.file), None)
+        if local is None:
+            return format_html('<img src="{}" alt="" width="64" height="48" class="no-thumbnail">',
+                               static("img/no-thumbnail.svg"))
+        return format_html('<img src="{}" alt="" width="64" loading="lazy">', image_src(local, thumbnail=True))
+
+    @admin.display(description="published", ordering="published_at")
+    def published(self, article):
+        """The published time, short ("1 Dec 2026 11:49"), in the admin's time zone."""
+        if article.published_at is None:
+            return "—"
+        return date_format(timezone.localtime(article.published_at), "j M Y H:i")
 
     @admin.display(description="status")
     def status(self, article):
-        state = visibility.status(article).label
-        return f"{state} · 📌 home" if article.pinned_home else state
+        parts = [visibility.status(article).label]
+        if article.is_featured:
+            parts.append("★ featured")
+        if article.pinned_home:
+            parts.append("📌 home")
+        return " · ".join(parts)
 
     @admin.display(description="topics")
     def topic_names(self, article):

@@ -45,7 +45,7 @@ def order_by_published_ascending():
     """The change list's `o=` value that sorts by published time, oldest first."""
     from .articles import ArticleAdmin  # the list's columns are the admin's to name
 
-    return str(ArticleAdmin.list_display.index("published_at") + 1)
+    return str(ArticleAdmin.list_display.index("published") + 1)
 
 
 def article_rows(queryset):

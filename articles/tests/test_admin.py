@@ -43,7 +43,8 @@ def test_change_list_shows_columns_status_and_hides_nothing_it_should_show(admin
         assert obj.title in html
     rows = {a.title: admin_status for a, admin_status in _statuses(response)}
     assert rows == {"Live story": "Live", "Scheduled story": "Scheduled", "Draft story": "Draft"}
-    assert 'src="https://img.example.com/' in html  # the feed image as thumbnail
+    # Thumbnails are local renditions only: a feed image shows the placeholder, never a hot link.
+    assert 'class="no-thumbnail"' in html and 'src="https://img.example.com/' not in html
     assert "Import files" in html
 
 

@@ -45,7 +45,7 @@ def test_drafts_oldest_first_and_scheduled_next_first_link_to_their_filtered_lis
     assert drafts.index("Old draft") < drafts.index("New draft")
     assert "2 drafts, oldest first" in drafts
     assert "Soon" not in drafts and "Already live" not in drafts
-    assert 'href="/admin/articles/article/?status=draft&amp;o=4"' in drafts
+    assert 'href="/admin/articles/article/?status=draft&amp;o=5"' in drafts
 
     scheduled = part(html, "scheduled")
     assert scheduled.index("Soon") < scheduled.index("Later")
@@ -54,7 +54,7 @@ def test_drafts_oldest_first_and_scheduled_next_first_link_to_their_filtered_lis
     assert "status=scheduled" in scheduled
 
     # The links give the same lists.
-    listed = editor_client.get(reverse("admin:articles_article_changelist") + "?status=draft&o=4").content.decode()
+    listed = editor_client.get(reverse("admin:articles_article_changelist") + "?status=draft&o=5").content.decode()
     assert listed.index("Old draft") < listed.index("New draft") and "Soon" not in listed
 
 
