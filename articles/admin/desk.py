@@ -2,7 +2,8 @@
 
 `desk(request)` builds the page's context in a fixed number of queries, whatever the corpus size:
 every list is a LIMIT read from an index, every count a range of one. A part is a function of
-(now, user) returning a `Part`; a new part (e.g. rising stories) is one function added to PARTS.
+(now, user) returning a `Part` whose rows say everything the page prints (title, link, a line of
+detail, an alert), so a new part (e.g. rising stories) is one function added to PARTS.
 """
 
 from dataclasses import dataclass, field
@@ -14,6 +15,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, F, Q, Sum
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import ngettext
 
 from articles.models import Article, ArticleTopic, ImportJob
@@ -21,6 +23,15 @@ from articles.visibility import Status, status_q
 
 SHORT = 5
 DAY = timedelta(days=1)
+
+
+def when(moment, format="DATETIME_FORMAT"):
+    return date_format(timezone.localtime(moment), format) if moment else "no date"
+
+
+def row(url, title, *details, alert=""):
+    """One line of a part: a linked title, a line of details, and an alert that stands out."""
+    return {"url": url, "title": title, "meta": " · ".join(str(d) for d in details if d), "alert": alert}
 
 
 @dataclass
@@ -50,8 +61,8 @@ def order_by_published_ascending():
 
 def article_rows(queryset):
     return [
-        {"url": reverse("admin:articles_article_change", args=[pk]), "title": title, "when": when}
-        for pk, title, when in queryset.values_list("pk", "title", "published_at")[:SHORT]
+        row(reverse("admin:articles_article_change", args=[pk]), title, when(published))
+        for pk, title, published in queryset.values_list("pk", "title", "published_at")[:SHORT]
     ]
 
 
@@ -91,16 +102,14 @@ def recent_imports(now, user):
     rows = []
     for job in jobs:
         counts = job.job_counts or {}
-        rows.append({
-            "url": reverse("admin:articles_article_import_job", args=[job.pk]),
-            "title": f"Import #{job.pk}",
-            "by": job.created_by,
-            "when": job.created_at,
-            "status": job.get_status_display(),
-            "counts": counts,
-            "refused": counts.get("refused", 0),
-        })
-    with_refusals = sum(1 for row in rows if row["refused"])
+        refused = counts.get("refused", 0)
+        rows.append(row(
+            reverse("admin:articles_article_import_job", args=[job.pk]), f"Import #{job.pk}",
+            job.get_status_display(), job.created_by or "—", when(job.created_at, "H:i"),
+            counts and ", ".join(f"{counts.get(name, 0)} {name}" for name in ("created", "updated", "unchanged")),
+            alert=refused and f"{refused} refused",
+        ))
+    with_refusals = sum(1 for line in rows if line["alert"])
     summary = ngettext("%(n)s import in the last 24 hours", "%(n)s imports in the last 24 hours", len(rows)) % {
         "n": len(rows)
     }
@@ -123,7 +132,7 @@ def rising_topics(now, user):
     today = Q(content_object__published_at__gt=now - DAY)
     yesterday = Q(content_object__published_at__lte=now - DAY)
     heat = F("content_object__heat")
-    rows = list(
+    found = list(
         ArticleTopic.objects.filter(
             content_object__in=Article.objects.published().filter(published_at__gt=now - 2 * DAY).values("pk")
         )
@@ -138,9 +147,12 @@ def rising_topics(now, user):
         .filter(now_count__gt=0)
         .order_by("-rise", "-now_heat", "tag__name")[:SHORT]
     )
-    for row in rows:
-        row["url"] = changelist(topic=row["tag__slug"])
-        row["title"] = row["tag__name"]
+    rows = [
+        row(changelist(topic=topic["tag__slug"]), topic["tag__name"],
+            f"{topic['now_count']} today", f"{topic['before_count']} the day before",
+            f"heat {topic['now_heat']} (was {topic['before_heat']})")
+        for topic in found
+    ]
     return Part(
         "topics", "Rising topics", len(rows),
         "New live articles in the last 24 hours against the 24 before",
@@ -155,13 +167,8 @@ def changed_today(now, user):
     entries = LogEntry.objects.filter(content_type=content_type, action_time__gte=midnight)
     count = entries.count()
     rows = [
-        {
-            "url": reverse("admin:articles_article_change", args=[entry.object_id]),
-            "title": entry.object_repr,
-            "by": entry.user,
-            "when": entry.action_time,
-            "what": entry.get_change_message() or entry.get_action_flag_display(),
-        }
+        row(reverse("admin:articles_article_change", args=[entry.object_id]), entry.object_repr,
+            entry.user, when(entry.action_time, "H:i"), entry.get_change_message() or entry.get_action_flag_display())
         for entry in entries.select_related("user").order_by("-action_time", "-id")[:SHORT * 2]
     ]
     return Part(
