@@ -21,6 +21,8 @@ VERSIONED = EDITABLE_FIELDS
 # The article columns the snapshot reads, by snapshot name ("provider" is the provider's id).
 COLUMNS = {name: "provider_id" if name == "provider" else name for name in VERSIONED if name != "topics"}
 Origin = ArticleVersion.Origin
+# Articles recorded per round of queries: a merge of a big topic stays within SQLite's variable limit.
+RECORD_BATCH = 2000
 
 
 def jsonable(value):
@@ -51,13 +53,16 @@ def current_snapshots(article_ids):
 
 
 def record(article_ids, *, user, origin=Origin.EDITOR, message=""):
-    """Keep a version of each article as it is stored now (three queries for any number)."""
-    found = current_snapshots(article_ids)
-    ArticleVersion.objects.bulk_create(
-        ArticleVersion(article_id=pk, user=user, origin=origin, message=message[:300], snapshot=values)
-        for pk, values in found.items()
-    )
-    return len(found)
+    """Keep a version of each article as it is stored now (three queries per RECORD_BATCH articles)."""
+    ids, kept = list(dict.fromkeys(article_ids)), 0
+    for start in range(0, len(ids), RECORD_BATCH):
+        found = current_snapshots(ids[start:start + RECORD_BATCH])
+        ArticleVersion.objects.bulk_create(
+            ArticleVersion(article_id=pk, user=user, origin=origin, message=message[:300], snapshot=values)
+            for pk, values in found.items()
+        )
+        kept += len(found)
+    return kept
 
 
 def import_rows(created, updated, *, now):

@@ -93,9 +93,10 @@ def scheduled(now, user):
 
 def recent_imports(now, user):
     """Uploads of the last 24 hours, newest first, with what each created and refused."""
+    recent = ImportJob.objects.filter(created_at__gte=now - DAY)
+    count = recent.count()
     jobs = list(
-        ImportJob.objects.filter(created_at__gte=now - DAY)
-        .select_related("created_by")
+        recent.select_related("created_by")
         .defer("names", "refused_before_import", "result", "staging_dir")
         .annotate(job_counts=F("result__counts"))[:SHORT * 2]
     )
@@ -110,15 +111,15 @@ def recent_imports(now, user):
             alert=refused and f"{refused} refused",
         ))
     with_refusals = sum(1 for line in rows if line["alert"])
-    summary = ngettext("%(n)s import in the last 24 hours", "%(n)s imports in the last 24 hours", len(rows)) % {
-        "n": len(rows)
+    summary = ngettext("%(n)s import in the last 24 hours", "%(n)s imports in the last 24 hours", count) % {
+        "n": count
     }
     if with_refusals:
         summary += ngettext(", %(n)s with refused files", ", %(n)s with refused files", with_refusals) % {
             "n": with_refusals
         }
     return Part(
-        "imports", "Imports", len(rows), summary, reverse("admin:articles_article_import"), rows,
+        "imports", "Imports", count, summary, reverse("admin:articles_article_import"), rows,
         "No imports in the last 24 hours.",
     )
 

@@ -12,8 +12,8 @@ from django.http import HttpResponseRedirect
 from django.urls import reverse
 from taggit.models import Tag
 
-from articles import curation
-from articles.models import Provider, Topic, TopicRedirect
+from articles import curation, revisions
+from articles.models import Article, ArticleTopic, Provider, Topic, TopicRedirect
 
 from .base import counted, form_data, intermediate_form, log_bulk_change, snapshot
 from .forms import MergeForm
@@ -108,10 +108,13 @@ class TopicAdmin(admin.ModelAdmin):
         def apply(form):
             target = form.cleaned_data["target"]
             sources = [tag for tag in queryset if tag.pk != target.pk]
+            moved = list(ArticleTopic.objects.filter(tag__in=sources).values_list("content_object_id", flat=True))
             count = curation.merge_topics(target, sources)
             names = ", ".join(t.name for t in sources)
             log_bulk_change(request, [target], f"Merged {names} into this topic.")
-            self.message_user(request, f"Merged {names} into {target.name} ({count} articles).", messages.SUCCESS)
+            revisions.record(moved, user=request.user, message=f"Topics {names} merged into {target.name}.")
+            self.message_user(request, f"Merged {names} into {target.name} ({counted(count, 'article', 'articles')}).",
+                              messages.SUCCESS)
 
         return intermediate_form(
             self, request, queryset, form, title="Merge topics", apply=apply,
@@ -195,9 +198,11 @@ class ProviderAdmin(admin.ModelAdmin):
         def apply(form):
             target = form.cleaned_data["target"]
             sources = [p for p in snapshot(queryset) if p.pk != target.pk]
+            moved = list(Article.objects.filter(provider__in=sources).values_list("pk", flat=True))
             count = curation.merge_providers(target, sources)
             names = ", ".join(f"{p.name} ({p.domain})" for p in sources)
             log_bulk_change(request, [target], f"Merged {names} into this provider.")
+            revisions.record(moved, user=request.user, message=f"Provider {names} merged into {target.name}.")
             self.message_user(
                 request, f"Merged {names} into {target.name}: {counted(count, 'article', 'articles')} moved.", messages.SUCCESS
             )

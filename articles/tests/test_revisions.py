@@ -148,3 +148,30 @@ def test_history_page_queries_do_not_grow_with_versions(client, django_assert_nu
     with django_assert_num_queries(len(few.captured_queries)):
         html = client.get(history(story)).content.decode()
     assert html.count('<li class="version"') == 50
+
+
+def test_merging_topics_or_providers_keeps_a_version_of_each_moved_article(admin_client, admin_user):
+    """A merge changes articles' topics or provider: each moved article gets a version; others do not."""
+    from taggit.models import Tag
+
+    from articles.models import Provider
+
+    from .admin_client import run_action
+    from .admin_factories import provider, topic
+
+    moved = article("Moved", topics=["Artificial Intelligence"])
+    untouched = article("Untouched", topics=["Weather"])
+    ai, long = topic("AI"), topic("Artificial Intelligence")
+    run_action(admin_client, reverse("admin:articles_topic_changelist"), "merge", [ai, long],
+               target=str(ai.pk), apply="1")
+    version = moved.versions.get()
+    assert version.snapshot["topics"] == [ai.pk] and version.user == admin_user
+    assert "merged into AI" in version.message
+    assert not untouched.versions.exists()
+
+    big, small = provider("big.example"), provider("small.example")
+    on_small = article("From small", source=small)
+    run_action(admin_client, reverse("admin:articles_provider_changelist"), "merge", [big, small],
+               target=str(big.pk), apply="1")
+    assert on_small.versions.get().snapshot["provider"] == big.pk
+    assert not Provider.objects.filter(pk=small.pk).exists() and Tag.objects.filter(name="AI").exists()
