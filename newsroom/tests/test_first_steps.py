@@ -54,3 +54,12 @@ def test_fixtures_import_as_fixtures_readme_writes_it(tmp_path):
         assert result.returncode == 0, result.stderr
     assert "ImproperlyConfigured" not in result.stderr
     assert "74 created" in result.stdout
+
+
+def test_importing_before_migrating_says_what_to_type(tmp_path):
+    """No traceback on a fresh clone that skipped `migrate`: one line naming the command."""
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"}
+    result = run_python(["manage.py", "import_articles", "fixtures/"], env)
+    assert result.returncode != 0
+    assert "run `python manage.py migrate` first" in result.stderr
+    assert "Traceback" not in result.stderr

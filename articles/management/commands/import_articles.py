@@ -1,4 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.migrations.executor import MigrationExecutor
 from django.utils.translation import ngettext
 
 from articles.importer import SourceNotFound, import_paths
@@ -27,6 +29,9 @@ class Command(BaseCommand):
     def handle(self, *args, paths, dry_run, max_bytes, workers, no_progress, verbosity, **options):
         if max_bytes is not None and max_bytes <= 0:
             raise CommandError("--max-bytes must be a positive number of bytes.")
+        executor = MigrationExecutor(connections[DEFAULT_DB_ALIAS])
+        if executor.migration_plan(executor.loader.graph.leaf_nodes()):
+            raise CommandError("The database is not set up (or not up to date): run `python manage.py migrate` first.")
         try:
             report = import_paths(
                 paths, dry_run=dry_run, max_bytes=max_bytes, workers=workers,
