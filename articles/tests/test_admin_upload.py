@@ -238,3 +238,12 @@ def test_recent_imports_list_each_jobs_counts(admin_client):
     rows = [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", row)).split() for row in re.findall(r"<tr>(.*?)</tr>", table, re.S)[1:]]
     assert [row[-4:] for row in rows] == [["0", "0", "1", "0"], ["1", "0", "0", "1"]]
     assert 'class="import-refused-count"' in table
+
+
+def test_a_done_job_with_refusals_says_so_in_its_status(admin_client):
+    """"Done" alone would hide the refused file: the status line names the refusals."""
+    html = post(admin_client, md("one.md"), SimpleUploadedFile("broken.md", b"no front matter")).content.decode()
+    status = re.sub(r"<[^>]+>", "", re.search(r'<p class="import-status">(.*?)</p>', html, re.S).group(1))
+    assert "Done, 1 file refused" in status
+    clean = post(admin_client, md("two.md", url="https://n.example/two")).content.decode()
+    assert "refused" not in re.search(r'<p class="import-status">(.*?)</p>', clean, re.S).group(1)
