@@ -3,12 +3,12 @@
 import datetime as dt
 
 import pytest
-from django.contrib.auth.models import User
+from django.contrib.admin.models import CHANGE, LogEntry
 from django.urls import reverse
 from django.utils import timezone
 
 from articles import revisions
-from articles.models import Article, ArticleVersion
+from articles.models import Article, ArticleVersion, ImportJob
 
 from .admin_factories import article, editor
 from .conftest import ARTIFACTS
@@ -44,6 +44,13 @@ def newsroom():
                 published_at=now - dt.timedelta(hours=3 + i), images=1 if i % 2 else 0)
     article("Draft waiting for a second read", is_published=False)
     article("Scheduled for tomorrow morning", published_at=now + dt.timedelta(hours=14))
+    colleague = editor("colleague")
+    ImportJob.objects.create(
+        created_by=colleague, status=ImportJob.Status.DONE, staging_dir="/gone", files_total=3, files_done=3,
+        result={"summary": "3 files", "counts": {"created": 2, "updated": 0, "unchanged": 0, "refused": 1},
+                "refused": [["broken.md", ["title: missing"]]], "outcomes": [], "warnings": []},
+    )
+    LogEntry.objects.log_actions(colleague.pk, [story], CHANGE, change_message="Changed title.")
     return story
 
 
@@ -67,6 +74,12 @@ def test_desk_list_and_form_fit_the_screen(page, live_server, size):
     shot(page, f"index-{width}")
     assert page.locator(".desk-drafts").inner_text().count("Draft waiting for a second read") == 1
     assert page.locator("a.desk-import").is_visible()
+    assert "1 refused" in page.locator(".desk-imports").inner_text()
+    assert "colleague" in page.locator(".desk-changes").inner_text()
+    assert page_overflow(page) == 0
+
+    page.goto(f"{live_server.url}{reverse('admin:articles_article_import')}")
+    shot(page, f"import-{width}")
     assert page_overflow(page) == 0
 
     page.goto(f"{live_server.url}{reverse('admin:articles_article_changelist')}")
