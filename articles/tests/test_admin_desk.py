@@ -151,3 +151,11 @@ def test_desk_queries_do_not_grow_with_the_corpus(editor_client, django_assert_n
     with django_assert_num_queries(len(small.captured_queries)):
         response = editor_client.get(INDEX)
     assert response.status_code == 200
+
+
+def test_staff_without_article_permissions_see_no_desk(client, django_user_model):
+    """The desk shows articles and imports only to accounts that may view articles."""
+    article("Secret draft", is_published=False)
+    client.force_login(django_user_model.objects.create_user("intern", password="x", is_staff=True))
+    html = client.get(INDEX).content.decode()
+    assert "Secret draft" not in html and "module desk-part" not in html and "Import files" not in html
