@@ -64,9 +64,10 @@ class ImportReport:
         if self.skipped:
             parts.append(f"{self.skipped:,} superseded by a later file")
         if self.kept_fields:
-            parts.append(f"{self.kept_fields:,} editor-changed fields kept")
+            parts.append(f"{self.kept_fields:,} editor-changed field{'' if self.kept_fields == 1 else 's'} kept")
         rate = f"{self.files_per_second:,.0f} files/s" if self.elapsed > 0 else ""
-        return f"{self.files:,} files: " + ", ".join(parts) + f" in {self.elapsed:.1f}s ({rate})"
+        files = f"{self.files:,} file" + ("" if self.files == 1 else "s")
+        return f"{files}: " + ", ".join(parts) + f" in {self.elapsed:.1f}s ({rate})"
 
 
 def discover(paths):

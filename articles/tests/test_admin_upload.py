@@ -163,7 +163,7 @@ def test_upload_keeps_editor_changes(admin_client):
     html = post(admin_client, md("x.md", title="Source 2", heat=2)).content.decode()
     obj = Article.objects.get()
     assert (obj.title, obj.heat) == ("Editor", 2)
-    assert "editor-changed fields kept" in html
+    assert "1 editor-changed field kept" in html
 
 
 def test_result_links_each_imported_article(admin_client):
