@@ -44,7 +44,7 @@ TOUCH_FRACTION = 0.1
 PAGES = ("home", "topic p1", "topic p200", "provider", "article", "search", "topic feed")
 PAGE_P95_MS = {"search": 60.0}  # every other page: 30 ms
 SUMMARY = re.compile(
-    r"([\d,]+) files: ([\d,]+) (?:would be )?created, ([\d,]+) (?:would be )?updated, ([\d,]+) unchanged, "
+    r"([\d,]+) files?: ([\d,]+) (?:would be )?created, ([\d,]+) (?:would be )?updated, ([\d,]+) unchanged, "
     r"([\d,]+) refused.* in ([\d.]+)s"
 )
 
