@@ -14,8 +14,8 @@ from .domains import normalize_domain
 from .embeds import article_player_url
 from .forms import SearchForm
 from .links import is_http_url
-from .models import Article, ArticleTopic, Image, Provider, RelatedLink, TopicRedirect
-from .search import search_articles
+from .models import CARD_FIELDS, Article, ArticleTopic, Image, Provider, ProviderAlias, RelatedLink, TopicRedirect
+from .search import find, snippets
 
 PAGE_SIZE = 20
 # "Recent" for the home page: the newest articles, however old the corpus is.
@@ -164,7 +164,13 @@ def provider_detail(request, domain):
         target = reverse("articles:provider-detail", kwargs={"domain": normalized})
         query = request.GET.urlencode()
         return redirect(f"{target}?{query}" if query else target, permanent=True)
-    provider = get_object_or_404(Provider, domain=domain)
+    provider = Provider.objects.filter(domain=domain).first()
+    if provider is None:
+        # A merged-away provider's page leads to the one that absorbed it.
+        alias = get_object_or_404(ProviderAlias.objects.select_related("provider"), domain=domain)
+        target = alias.provider.get_absolute_url()
+        query = request.GET.urlencode()
+        return redirect(f"{target}?{query}" if query else target, permanent=True)
     sort = sort_choice(request)
     articles = getattr(Article.objects.published().filter(provider=provider), SORTS[sort][1])()
     page = paginate(request, articles.with_cards())
@@ -238,13 +244,22 @@ def structured_data(request, article):
 def search(request):
     form = SearchForm(request.GET or None)
     query = form.cleaned_data["q"] if form.is_valid() else ""
-    page = None
+    found = page = None
+    page_cards = []
     if query:
-        page = paginate(request, search_articles(Article.objects.published(), query).with_cards())
+        found = find(Article.objects.published(), query)
+        # The cards' columns and the body, which a snippet may come from.
+        page = paginate(request, found.articles.with_cards().only(*CARD_FIELDS, "body"), count=found.count)
+        page_cards = cards(page.object_list)
+        # The card's excerpt becomes the passage that matched, its words marked.
+        marked = snippets(page.object_list, found.terms)
+        for card, article in zip(page_cards, page.object_list):
+            card["excerpt"] = marked.get(article.pk, card["excerpt"])
     return render(request, "articles/search.html", {
         "form": form,
         "query": query,
+        "found": found,
         "page_obj": page,
         "articles": page.object_list if page else [],
-        "cards": cards(page.object_list) if page else [],
+        "cards": page_cards,
     })

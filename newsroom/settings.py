@@ -196,6 +196,10 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # How long a public page may be served from the cache; any change invalidates it at once.
 NEWSROOM_PAGE_CACHE_SECONDS = int(os.environ.get("NEWSROOM_PAGE_CACHE_SECONDS", "300"))
+# The content API (/api/v1/): requests per minute from one address (0: no limit), and how long
+# clients and proxies may reuse an answer before asking again (with its ETag) whether it changed.
+NEWSROOM_API_REQUESTS_PER_MINUTE = int(os.environ.get("NEWSROOM_API_REQUESTS_PER_MINUTE", "600"))
+NEWSROOM_API_MAX_AGE = int(os.environ.get("NEWSROOM_API_MAX_AGE", "60"))
 
 # Topics: "AI" and "ai" are one topic with one page.
 TAGGIT_CASE_INSENSITIVE = True

@@ -22,3 +22,5 @@ TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBacken
 NEWSROOM_IMPORT_STAGING_DIR = BASE_DIR / "var" / "test-imports"
 # Views are measured uncached (query counts); the page cache has its own tests that turn it on.
 NEWSROOM_PAGE_CACHE_SECONDS = 0
+# Every test client request comes from one address: the API's throttling tests turn it on.
+NEWSROOM_API_REQUESTS_PER_MINUTE = 0

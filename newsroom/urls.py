@@ -21,5 +21,6 @@ urlpatterns = [
         name="sitemap-section",
     ),
     path("robots.txt", TemplateView.as_view(template_name="robots.txt", content_type="text/plain; charset=utf-8"), name="robots-txt"),
+    path("api/v1/", include("articles.api.urls")),
     path("", include("articles.urls")),
 ]

@@ -204,6 +204,8 @@ def import_paths(
 
 
 def _count(report, path, outcome, detail=""):
+    if outcome == "refused":  # by the database, when the batch was written
+        report.refused.append((path, [detail]))
     if outcome in ("created", "updated", "unchanged", "skipped"):
         setattr(report, outcome, getattr(report, outcome) + 1)
     report.outcomes.append((path, outcome, detail))

@@ -520,6 +520,45 @@ def test_search_query_count_is_fixed(client, django_assert_num_queries):
         client.get("/search/", {"q": "match", "page": 2})
 
 
+def test_search_offers_and_follows_a_correction(client):
+    """A one-letter typo finds the article, and the page says which word it searched instead."""
+    make_article("Regional vaccination campaign reaches villages")
+    make_article("Weather report")
+    response = client.get("/search/", {"q": "vacination"})
+    html = response.content.decode()
+    assert "Regional vaccination campaign reaches villages" in text(response)
+    assert "Weather report" not in text(response)
+    assert "No articles match “vacination”" in text(response)
+    assert 'Did you mean <a href="/search/?q=vaccination">vaccination</a>?' in html
+
+
+def test_search_without_a_typo_offers_nothing(client):
+    make_article("Regional vaccination campaign reaches villages")
+    page = text(client.get("/search/", {"q": "vaccination"}))
+    assert "Regional vaccination campaign" in page and "Did you mean" not in page
+
+
+def test_search_marks_the_matched_words_of_excerpts_and_bodies_escaped(client):
+    make_article("Cafés of the old town", excerpt="The best CAFE in <b>town</b> & more.")
+    make_article("Council notes", excerpt="Budget.", body="Water & <script>x()</script> aqueduct repairs begin.")
+    html = client.get("/search/", {"q": "cafe"}).content.decode()
+    assert "The best <mark>CAFE</mark> in &lt;b&gt;town&lt;/b&gt; &amp; more." in html
+    html = client.get("/search/", {"q": "aqueduct"}).content.decode()
+    assert "<mark>aqueduct</mark> repairs begin." in html
+    # Markdown's inline HTML is left out of a body's snippet; what remains is escaped.
+    assert "Water &amp; x() <mark>aqueduct</mark> repairs begin." in html and "<script>x()" not in html
+
+
+@pytest.mark.parametrize("articles", [3, 30])
+def test_search_query_counts_on_the_correction_path_are_fixed(client, django_assert_num_queries, articles):
+    """Count, vocabulary prefixes, vocabulary words, the correction's count, the page, its parts."""
+    for i in range(articles):
+        make_article(f"Vaccination drive {i}", topics=["Health"], images=[("https://img.example/x.jpg", 1, 1)])
+    with django_assert_num_queries(7):
+        html = client.get("/search/", {"q": "vacination"}).content.decode()
+    assert 'Did you mean <a href="/search/?q=vaccination">vaccination</a>?' in html
+
+
 # -- everywhere --------------------------------------------------------------------------
 
 def public_urls(article, topic_slug, domain):

@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("articles", "0011_format_topic_proxy"),
+        ("articles", "0013_search_everywhere"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
         ("admin", "0003_logentry_add_action_flag_choices"),
     ]
