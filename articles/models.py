@@ -463,3 +463,17 @@ class ImportJob(models.Model):
     @property
     def percent_done(self):
         return int(100 * self.files_done / self.files_total) if self.files_total else 100
+
+
+class ContentVersion(models.Model):
+    """One row: the version of everything readers see, bumped by every change.
+
+    Kept in the database so that every process (app servers with their own memory caches, the
+    import command, the job worker) agrees on it without a shared cache.
+    """
+
+    version = models.BigIntegerField(default=1)
+    changed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "content version"
