@@ -188,6 +188,9 @@ NEWSROOM_IMPORT_STAGING_DIR = Path(os.environ.get("NEWSROOM_IMPORT_STAGING_DIR",
 
 # Import limits (see README, "Importing articles").
 NEWSROOM_IMPORT_MAX_BYTES = int(os.environ.get("NEWSROOM_IMPORT_MAX_BYTES", str(1024 * 1024)))
+# Uploaded images with more pixels are refused before decoding (articles/images.py): 40 MP is a
+# large camera's photo, under half Pillow's own bomb limit, and at most ~160 MB decoded (PNG).
+NEWSROOM_IMAGE_MAX_PIXELS = int(os.environ.get("NEWSROOM_IMAGE_MAX_PIXELS", str(40_000_000)))
 
 # --- HTTPS, cookies and security headers (docs/production.md) ---
 # Production values whenever DEBUG is off; `make run` (DEBUG on, plain http on 127.0.0.1) gets none
