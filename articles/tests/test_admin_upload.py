@@ -202,3 +202,39 @@ def test_large_upload_returns_at_once_and_finishes_in_the_background(admin_clien
     assert "feed.zip/batch/bad-heat.md</strong>: heat: must be a whole number" in page
     assert "feed.zip/batch/no-close.md</strong>: file: no closing" in page
     assert 'http-equiv="refresh"' not in page
+
+
+def test_zip_members_with_invalid_utf8_names_are_refused_by_name_and_the_rest_imports(admin_client):
+    """The archive flags its names as UTF-8, but two are not: each is refused, shown as its raw bytes."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("café.md", front_matter(title="Bad name one", url="https://u.example/1"))
+        archive.writestr("good.md", front_matter(title="Good name", url="https://u.example/2"))
+        archive.writestr("dir/naïve.md", front_matter(title="Bad name two", url="https://u.example/3"))
+    data = buffer.getvalue().replace("é".encode(), b"\xff\xfe").replace("ï".encode(), b"\xc3\x28")
+    html = post(admin_client, SimpleUploadedFile("names.zip", data, content_type="application/zip")).content.decode()
+    assert list(Article.objects.values_list("title", flat=True)) == ["Good name"]
+    assert "names.zip/b&#x27;caf\\xff\\xfe.md&#x27;" in html
+    assert "names.zip/b&#x27;dir/na\\xc3(ve.md&#x27;" in html
+    assert html.count("not valid UTF-8") == 2
+    assert "1 created" in html
+
+
+def test_a_name_too_long_for_the_disk_still_imports_and_no_staging_path_is_shown(admin_client):
+    long_name = "a" * 300 + ".md"
+    archive = zipped("long.zip", {long_name: front_matter(title="Long named", url="https://l.example/1")})
+    html = post(admin_client, archive).content.decode()
+    assert list(Article.objects.values_list("title", flat=True)) == ["Long named"]
+    assert str(settings.NEWSROOM_IMPORT_STAGING_DIR) not in html
+    assert f"long.zip/{long_name}" in html
+
+
+def test_a_truncated_jpeg_in_the_import_upload_is_refused_by_name(admin_client):
+    from .test_admin_images import jpeg
+
+    whole = jpeg(600, 400)
+    html = post(
+        admin_client, SimpleUploadedFile("photo.jpg", whole[: len(whole) // 2], content_type="image/jpeg"), md("ok.md")
+    ).content.decode()
+    assert "<strong>photo.jpg</strong>" in html and "not a front-matter file" in html
+    assert Article.objects.count() == 1
