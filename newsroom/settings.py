@@ -233,15 +233,21 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
-# --- Admin login guard (django-axes) ---
-# Five wrong passwords for one username from one address lock that pair out for 15 minutes;
-# another user, or the same user elsewhere, can still log in. `manage.py axes_reset` unlocks.
+# --- Admin login guard (django-axes, newsroom/lockout.py) ---
+# Five failures per username-and-address, per address or per username make that client wait:
+# 30 seconds at first, doubled for every five more failures of the day, at most 15 minutes.
+# Nothing locks for good; `manage.py axes_reset` clears the counts.
 AXES_FAILURE_LIMIT = 5
-AXES_COOLOFF_MINUTES = 15
-AXES_COOLOFF_TIME = timedelta(minutes=AXES_COOLOFF_MINUTES)
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address", "username"]
+NEWSROOM_LOGIN_COOLOFF = timedelta(seconds=int(os.environ.get("NEWSROOM_LOGIN_COOLOFF_SECONDS", "30")))
+NEWSROOM_LOGIN_COOLOFF_MAX = timedelta(seconds=int(os.environ.get("NEWSROOM_LOGIN_COOLOFF_MAX_SECONDS", "900")))
+AXES_COOLOFF_TIME = "newsroom.lockout.cool_off"
+# Each client's attempts expire after its own cool-off: cleaning after one editor's quick login
+# must not wipe a persistent guesser's longer one.
+AXES_USE_ATTEMPT_EXPIRATION = True
+# The failure log (kept a day's worth per user at least) is what the growing cool-off counts.
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_RESET_ON_SUCCESS = True
-AXES_COOLOFF_MESSAGE = f"Too many failed login attempts; try again in {AXES_COOLOFF_MINUTES} minutes."
 AXES_LOCKOUT_CALLABLE = "newsroom.lockout.lockout_response"
 AXES_CLIENT_IP_CALLABLE = "newsroom.lockout.client_ip"
 # How many proxies in front of gunicorn append to X-Forwarded-For (0: clients connect directly).
