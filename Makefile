@@ -26,7 +26,7 @@ import: migrate
 # A background worker runs admin uploads (import jobs) beside the development server.
 run: import
 	$(DEV_ENV) $(PY) manage.py create_demo_admin --url http://$(HOST):$(PORT)/admin/
-	$(DEV_ENV) $(PY) manage.py db_worker --no-reload & worker=$$!; \
+	$(DEV_ENV) $(PY) manage.py import_worker --no-reload & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(DEV_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
 
@@ -37,7 +37,7 @@ serve: install
 	$(PY) manage.py check --deploy --fail-level WARNING
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py collectstatic --noinput -v 0
-	$(PY) manage.py db_worker --no-reload & worker=$$!; \
+	$(PY) manage.py import_worker --no-reload & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(VENV)/bin/gunicorn newsroom.wsgi:application -b $(HOST):$(PORT) -w $(WORKERS) --access-logfile -
 

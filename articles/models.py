@@ -448,6 +448,15 @@ class ImportJob(models.Model):
     files_done = models.PositiveIntegerField(default=0)
     result = models.JSONField(blank=True, null=True, help_text="Summary, refused files, warnings and outcomes.")
     error = models.TextField(blank=True, default="")
+    # A worker's lease: it renews heartbeat_at as it goes; a job whose heartbeat is older than
+    # NEWSROOM_JOB_STALE_SECONDS lost its worker and is queued again (articles/import_jobs.py).
+    task_id = models.CharField(max_length=64, blank=True, default="")
+    attempt = models.PositiveSmallIntegerField(default=0)
+    heartbeat_at = models.DateTimeField(blank=True, null=True)
+    imported = models.JSONField(
+        default=dict, blank=True, help_text="Staged path → [outcome, article id], batch by batch, across attempts."
+    )
+    events = models.JSONField(default=list, blank=True, help_text="What happened to the job, for the editor.")
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -477,3 +486,36 @@ class ContentVersion(models.Model):
 
     class Meta:
         verbose_name = "content version"
+
+
+class ExportJob(models.Model):
+    """Articles an editor chose to export, written to a zip in the background."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    created_by = models.ForeignKey(
+        "auth.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="export_jobs"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(blank=True, null=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    article_ids = models.JSONField(default=list)
+    files_total = models.PositiveIntegerField(default=0)
+    files_done = models.PositiveIntegerField(default=0)
+    archive = models.CharField(max_length=1000, blank=True, default="", help_text="The finished zip on disk.")
+    error = models.TextField(blank=True, default="")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "export job"
+
+    def __str__(self):
+        return f"Export #{self.pk} ({self.get_status_display()})"
+
+    @property
+    def is_finished(self):
+        return self.status in (self.Status.DONE, self.Status.FAILED)

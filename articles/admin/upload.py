@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
-from articles.import_jobs import run_import_job
+from articles.import_jobs import enqueue, recover_stale_jobs
 from articles.importer.parse import SUFFIXES
 from articles.models import ImportJob
 
@@ -214,7 +214,8 @@ def start_upload(files, *, user, dry_run=False):
         refused_before_import=staging.refused,
         files_total=len(staging.names),
     )
-    run_import_job.enqueue(job.pk)
+    enqueue(job)
+    job.refresh_from_db()
     return job
 
 
@@ -222,6 +223,7 @@ def upload_view(model_admin, request):
     if not (model_admin.has_add_permission(request) and model_admin.has_change_permission(request)):
         raise PermissionDenied
     error = None
+    recover_stale_jobs()  # the recent jobs listed below say what really happened
     if request.method == "POST":
         form = UploadForm(request.POST, request.FILES)
         if form.is_valid():
@@ -251,6 +253,7 @@ def import_job_view(model_admin, request, job_id):
     """A job's progress (the page refreshes itself while it runs) and, once done, its result."""
     if not model_admin.has_view_permission(request):
         raise PermissionDenied
+    recover_stale_jobs()
     job = get_object_or_404(ImportJob.objects.select_related("created_by"), pk=job_id)
     context = {
         **model_admin.admin_site.each_context(request),
