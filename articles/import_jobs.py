@@ -16,6 +16,7 @@ fences the old worker off should it wake up: its next heartbeat finds the job no
 import logging
 import shutil
 import time
+import uuid
 from datetime import timedelta
 
 from django.conf import settings
@@ -229,8 +230,10 @@ def recover_stale_jobs(now=None):
 
 def _close_task(task_id, now):
     """The dead worker's task would stay "running" for ever: mark it failed, saying why."""
-    if not task_id:
-        return
+    try:
+        uuid.UUID(task_id)
+    except ValueError:
+        return  # no task, or one another backend ran
     from django_tasks.base import TaskResultStatus
     from django_tasks_db.models import DBTaskResult
 

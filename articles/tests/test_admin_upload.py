@@ -238,3 +238,28 @@ def test_a_truncated_jpeg_in_the_import_upload_is_refused_by_name(admin_client):
     ).content.decode()
     assert "<strong>photo.jpg</strong>" in html and "not a front-matter file" in html
     assert Article.objects.count() == 1
+
+
+def test_a_job_left_running_by_a_dead_worker_is_resumed_when_its_page_is_viewed(admin_client, settings):
+    """No worker renewed the job's lease for longer than NEWSROOM_JOB_STALE_SECONDS: the job page
+    queues it again (here run at once) and says what happened."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from articles.models import ImportJob
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    post(admin_client, md("one.md", title="Stranded", url="https://s.example/1"))
+    job = ImportJob.objects.get()
+    assert job.status == ImportJob.Status.QUEUED and not Article.objects.exists()
+    long_ago = timezone.now() - dt.timedelta(seconds=settings.NEWSROOM_JOB_STALE_SECONDS + 5)
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.RUNNING, attempt=1, heartbeat_at=long_ago)
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    page = admin_client.get(reverse("admin:articles_article_import_job", args=[job.pk])).content.decode()
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.DONE and job.attempt == 2
+    assert "Worker stopped" in page and "resumed at" in page
+    assert list(Article.objects.values_list("title", flat=True)) == ["Stranded"]
+    assert LogEntry.objects.filter(action_flag=ADDITION).count() == 1
