@@ -183,6 +183,8 @@ TAGGIT_CASE_INSENSITIVE = True
 # Background jobs (admin uploads): Django's task framework backport, stored in the database.
 # A worker runs them: `python manage.py db_worker` (`make run` and `make serve` start one).
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Where background exports write their zips (the admin streams them from there).
+NEWSROOM_EXPORT_DIR = Path(os.environ.get("NEWSROOM_EXPORT_DIR", BASE_DIR / "var" / "exports"))
 # A running job whose worker has not renewed its lease for this long is queued again.
 NEWSROOM_JOB_STALE_SECONDS = int(os.environ.get("NEWSROOM_JOB_STALE_SECONDS", "120"))
 # Where uploaded files wait for the worker; app servers and workers must share it.

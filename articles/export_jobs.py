@@ -1,0 +1,73 @@
+"""Background exports: the admin's "Export as front-matter files" becomes an ExportJob a worker runs.
+
+However many articles are chosen, the request only records their ids and queues the job; the
+worker writes one zip on disk, article by article (memory stays flat), and the job page links
+to it. The download is streamed from the file, so no request waits on the export.
+"""
+
+import logging
+import os
+import time
+import uuid
+import zipfile
+from pathlib import Path
+
+from django.conf import settings
+from django.utils import timezone
+from django_tasks import task
+
+from .exporter import export_article, export_filename, export_queryset
+from .models import Article, ExportJob
+
+logger = logging.getLogger(__name__)
+
+CHUNK = 500
+PROGRESS_EVERY_SECONDS = 1.0
+
+
+def start_export(queryset, *, user):
+    """Record the chosen articles and queue their export. Returns the ExportJob."""
+    ids = list(queryset.order_by("pk").values_list("pk", flat=True))
+    job = ExportJob.objects.create(created_by=user, article_ids=ids, files_total=len(ids))
+    run_export_job.enqueue(job.pk)
+    job.refresh_from_db()
+    return job
+
+
+@task()
+def run_export_job(job_id):
+    if not ExportJob.objects.filter(pk=job_id, status=ExportJob.Status.QUEUED).update(status=ExportJob.Status.RUNNING):
+        return None
+    job = ExportJob.objects.get(pk=job_id)
+    folder = Path(settings.NEWSROOM_EXPORT_DIR)
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"export-{job.pk}-{uuid.uuid4().hex}.zip"
+    partial = target.with_suffix(".part")
+    try:
+        _write_zip(job, partial)
+        os.replace(partial, target)
+    except Exception as exc:
+        logger.exception("Export job %s failed", job.pk)
+        partial.unlink(missing_ok=True)
+        ExportJob.objects.filter(pk=job.pk).update(
+            status=ExportJob.Status.FAILED, finished_at=timezone.now(), error=f"{type(exc).__name__}: {exc}"
+        )
+        return ExportJob.Status.FAILED
+    ExportJob.objects.filter(pk=job.pk).update(
+        status=ExportJob.Status.DONE, finished_at=timezone.now(), archive=str(target), files_done=job.files_total
+    )
+    return ExportJob.Status.DONE
+
+
+def _write_zip(job, path):
+    done, last = 0, time.monotonic()
+    ids = job.article_ids
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for start in range(0, len(ids), CHUNK):
+            # Articles deleted since the editor chose them are simply not exported.
+            for article in export_queryset(Article.objects.filter(pk__in=ids[start : start + CHUNK])):
+                archive.writestr(export_filename(article), export_article(article))
+                done += 1
+            if time.monotonic() - last >= PROGRESS_EVERY_SECONDS:
+                last = time.monotonic()
+                ExportJob.objects.filter(pk=job.pk).update(files_done=done)
