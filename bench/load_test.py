@@ -454,7 +454,7 @@ def main(argv=None):
     lines += [
         "",
         f"Cache coherence: {len(rounds)} changes in another process ({sum(r['unpublished'] for r in rounds)} "
-        f"unpublishings); {sum(r['probes'] for r in rounds):,} requests in the second after each change, "
+        f"unpublishings); {sum(r['probes'] for r in rounds):,} requests within a second after a change, "
         f"answered by {len(workers_probed)} of {args.gunicorn_workers} workers: {stale} stale.",
     ]
     print("\n".join(lines))
