@@ -95,14 +95,15 @@ def _run(job):
     report, imported = None, dict(job.imported)  # what earlier attempts wrote
     if names:
         max_bytes = settings.NEWSROOM_IMPORT_MAX_BYTES
-        before = {} if job.dry_run else _current_values(names, max_bytes)
         last = [time.monotonic()]
 
-        def progress(done, total):
+        def progress(done, total=None):
             now = time.monotonic()
             if now - last[0] >= PROGRESS_EVERY_SECONDS:
                 last[0] = now
-                _beat(job, files_done=done)
+                _beat(job, **({} if done is None else {"files_done": done}))
+
+        before = {} if job.dry_run else _current_values(names, max_bytes, still_alive=lambda: progress(None))
 
         def batch_written(outcomes):
             imported.update(_record_batch(outcomes, names, before, job.created_by))
@@ -115,10 +116,11 @@ def _run(job):
     return _result(report, job, imported)
 
 
-def _current_values(names, max_bytes):
+def _current_values(names, max_bytes, still_alive=lambda: None):
     """Before importing: the tracked values of the articles these files will update."""
     identities = []
     for staged in names:
+        still_alive()  # reading thousands of files takes a while: keep the lease
         parsed = read_and_parse(staged, max_bytes=max_bytes)
         if isinstance(parsed, Parsed):
             identities.append(parsed.record.identity_url)

