@@ -10,6 +10,7 @@ import os
 import time
 import uuid
 import zipfile
+from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
@@ -23,15 +24,26 @@ logger = logging.getLogger(__name__)
 
 CHUNK = 500
 PROGRESS_EVERY_SECONDS = 1.0
+# Finished zips are kept this long for their editor to download, then removed.
+KEEP = timedelta(days=1)
 
 
 def start_export(queryset, *, user):
     """Record the chosen articles and queue their export. Returns the ExportJob."""
+    remove_old_archives()
     ids = list(queryset.order_by("pk").values_list("pk", flat=True))
     job = ExportJob.objects.create(created_by=user, article_ids=ids, files_total=len(ids))
     run_export_job.enqueue(job.pk)
     job.refresh_from_db()
     return job
+
+
+def remove_old_archives():
+    """Delete the zips of exports finished more than KEEP ago (their job pages then say so)."""
+    old = ExportJob.objects.filter(status=ExportJob.Status.DONE, finished_at__lt=timezone.now() - KEEP).exclude(archive="")
+    for job in old:
+        Path(job.archive).unlink(missing_ok=True)
+    old.update(archive="")
 
 
 @task()

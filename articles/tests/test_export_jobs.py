@@ -76,3 +76,26 @@ def test_another_editors_export_is_not_theirs_to_download(admin_client, client, 
     client.force_login(other)
     assert client.get(reverse("admin:articles_article_export_download", args=[job.pk])).status_code == 403
     assert Article.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_zips_are_removed_a_day_after_their_export(admin_client):
+    import datetime as dt
+    from pathlib import Path
+
+    from django.utils import timezone
+
+    article = make_article("Old export")
+    run_action(admin_client, CHANGELIST, "export_zip", [article])
+    old = ExportJob.objects.get()
+    old_zip = Path(old.archive)
+    assert old_zip.is_file()
+    ExportJob.objects.filter(pk=old.pk).update(finished_at=timezone.now() - dt.timedelta(days=1, minutes=1))
+    run_action(admin_client, CHANGELIST, "export_zip", [article])
+    old.refresh_from_db()
+    assert not old_zip.exists()
+    new = ExportJob.objects.exclude(pk=old.pk).get()
+    assert old.archive == "" and Path(new.archive).is_file()
+    page = admin_client.get(reverse("admin:articles_article_export_job", args=[old.pk])).content.decode()
+    assert "zip was removed" in page and "/download/" not in page
+    assert admin_client.get(reverse("admin:articles_article_export_download", args=[old.pk])).status_code == 404
