@@ -263,3 +263,20 @@ def test_a_job_left_running_by_a_dead_worker_is_resumed_when_its_page_is_viewed(
     assert "Worker stopped" in page and "resumed at" in page
     assert list(Article.objects.values_list("title", flat=True)) == ["Stranded"]
     assert LogEntry.objects.filter(action_flag=ADDITION).count() == 1
+
+
+def test_a_failed_job_names_the_upload_not_the_staging_path(admin_client, settings):
+    import shutil as sh
+
+    from articles.import_jobs import run_import_job
+    from articles.models import ImportJob
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    post(admin_client, md("one.md"))
+    job = ImportJob.objects.get()
+    sh.rmtree(job.staging_dir)  # e.g. a worker on another machine without the shared mount
+    run_import_job.call(job.pk)
+    job.refresh_from_db()
+    page = admin_client.get(reverse("admin:articles_article_import_job", args=[job.pk])).content.decode()
+    assert job.status == ImportJob.Status.FAILED and "the upload: no such file or directory" in job.error
+    assert str(settings.NEWSROOM_IMPORT_STAGING_DIR) not in page
