@@ -227,6 +227,9 @@ def recover_stale_jobs(now=None):
             _close_task(job.task_id, now)
             enqueue(job)
             resumed.append(job.pk)
+    from .export_jobs import recover_stale_exports  # exports are watched the same way
+
+    recover_stale_exports(now)
     return resumed
 
 

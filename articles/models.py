@@ -508,6 +508,10 @@ class ExportJob(models.Model):
     files_done = models.PositiveIntegerField(default=0)
     archive = models.CharField(max_length=1000, blank=True, default="", help_text="The finished zip on disk.")
     error = models.TextField(blank=True, default="")
+    # The worker's lease, as for ImportJob: a stale job is started again by another worker.
+    attempt = models.PositiveSmallIntegerField(default=0)
+    heartbeat_at = models.DateTimeField(blank=True, null=True)
+    events = models.JSONField(default=list, blank=True, help_text="What happened to the job, for the editor.")
 
     class Meta:
         ordering = ["-created_at", "-id"]

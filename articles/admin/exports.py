@@ -20,6 +20,9 @@ def _job_for(model_admin, request, job_id):
 
 
 def export_job_view(model_admin, request, job_id):
+    from articles.export_jobs import recover_stale_exports
+
+    recover_stale_exports()
     job = _job_for(model_admin, request, job_id)
     context = {
         **model_admin.admin_site.each_context(request),

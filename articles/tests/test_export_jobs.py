@@ -99,3 +99,25 @@ def test_zips_are_removed_a_day_after_their_export(admin_client):
     page = admin_client.get(reverse("admin:articles_article_export_job", args=[old.pk])).content.decode()
     assert "zip was removed" in page and "/download/" not in page
     assert admin_client.get(reverse("admin:articles_article_export_download", args=[old.pk])).status_code == 404
+
+
+@pytest.mark.django_db
+def test_an_export_left_running_by_a_dead_worker_is_started_again(admin_client, settings):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    articles = [make_article(f"Stranded {n}") for n in range(3)]
+    run_action(admin_client, CHANGELIST, "export_zip", articles)
+    job = ExportJob.objects.get()
+    long_ago = timezone.now() - dt.timedelta(seconds=settings.NEWSROOM_JOB_STALE_SECONDS + 5)
+    ExportJob.objects.filter(pk=job.pk).update(status=ExportJob.Status.RUNNING, attempt=1, heartbeat_at=long_ago)
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    page = admin_client.get(reverse("admin:articles_article_export_job", args=[job.pk])).content.decode()
+    job.refresh_from_db()
+    assert job.status == ExportJob.Status.DONE and job.attempt == 2
+    assert "Worker stopped" in page and "started again at" in page
+    with zipfile.ZipFile(job.archive) as archive:
+        assert len(archive.namelist()) == 3
