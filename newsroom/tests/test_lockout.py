@@ -78,7 +78,7 @@ def test_spraying_many_usernames_from_one_address_is_slowed(client, editor):
 def test_guessing_one_username_from_many_addresses_is_slowed(client, editor):
     for n in range(5):
         log_in(client, "editor", f"guess-{n}", address=f"192.0.2.{n}")
-    assert log_in(client, "editor", f"guess-6", address="192.0.2.77").status_code == 429
+    assert log_in(client, "editor", "guess-6", address="192.0.2.77").status_code == 429
 
 
 def test_wrong_old_passwords_in_the_password_change_form_are_throttled(client, editor):
