@@ -26,7 +26,7 @@ import: migrate
 # A background worker runs admin uploads (import jobs) beside the development server. The demo
 # login is printed last, framed, once the server answers, below the migrate and server output.
 run: import
-	$(DEV_ENV) $(PY) manage.py db_worker --no-reload & worker=$$!; \
+	$(DEV_ENV) $(PY) manage.py import_worker --no-reload & worker=$$!; \
 	( for try in $$(seq 120); do \
 	    $(PY) -c "import socket; socket.create_connection(('$(HOST)', $(PORT)), 1)" 2>/dev/null && break; \
 	    sleep 0.5; \
@@ -42,7 +42,7 @@ serve: install
 	$(PY) manage.py check --deploy --fail-level WARNING
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py collectstatic --noinput -v 0
-	$(PY) manage.py db_worker --no-reload & worker=$$!; \
+	$(PY) manage.py import_worker --no-reload & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(VENV)/bin/gunicorn newsroom.wsgi:application -b $(HOST):$(PORT) -w $(WORKERS) --access-logfile -
 

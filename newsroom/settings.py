@@ -94,6 +94,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "articles.page_cache.InvalidateOnAdminWriteMiddleware",
+    "articles.admin.lookups.OversizedLookupMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -207,11 +208,18 @@ TAGGIT_CASE_INSENSITIVE = True
 # Background jobs (admin uploads): Django's task framework backport, stored in the database.
 # A worker runs them: `python manage.py db_worker` (`make run` and `make serve` start one).
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Where background exports write their zips (the admin streams them from there).
+NEWSROOM_EXPORT_DIR = Path(os.environ.get("NEWSROOM_EXPORT_DIR", BASE_DIR / "var" / "exports"))
+# A running job whose worker has not renewed its lease for this long is queued again.
+NEWSROOM_JOB_STALE_SECONDS = int(os.environ.get("NEWSROOM_JOB_STALE_SECONDS", "120"))
 # Where uploaded files wait for the worker; app servers and workers must share it.
 NEWSROOM_IMPORT_STAGING_DIR = Path(os.environ.get("NEWSROOM_IMPORT_STAGING_DIR", BASE_DIR / "var" / "imports"))
 
 # Import limits (see README, "Importing articles").
 NEWSROOM_IMPORT_MAX_BYTES = int(os.environ.get("NEWSROOM_IMPORT_MAX_BYTES", str(1024 * 1024)))
+# Uploaded images with more pixels are refused before decoding (articles/images.py): 40 MP is a
+# large camera's photo, under half Pillow's own bomb limit, and at most ~160 MB decoded (PNG).
+NEWSROOM_IMAGE_MAX_PIXELS = int(os.environ.get("NEWSROOM_IMAGE_MAX_PIXELS", str(40_000_000)))
 
 # --- HTTPS, cookies and security headers (docs/production.md) ---
 # Production values whenever DEBUG is off; `make run` (DEBUG on, plain http on 127.0.0.1) gets none
@@ -254,15 +262,21 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
-# --- Admin login guard (django-axes) ---
-# Five wrong passwords for one username from one address lock that pair out for 15 minutes;
-# another user, or the same user elsewhere, can still log in. `manage.py axes_reset` unlocks.
+# --- Admin login guard (django-axes, newsroom/lockout.py) ---
+# Five failures per username-and-address, per address or per username make that client wait:
+# 30 seconds at first, doubled for every five more failures of the day, at most 15 minutes.
+# Nothing locks for good; `manage.py axes_reset` clears the counts.
 AXES_FAILURE_LIMIT = 5
-AXES_COOLOFF_MINUTES = 15
-AXES_COOLOFF_TIME = timedelta(minutes=AXES_COOLOFF_MINUTES)
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address", "username"]
+NEWSROOM_LOGIN_COOLOFF = timedelta(seconds=int(os.environ.get("NEWSROOM_LOGIN_COOLOFF_SECONDS", "30")))
+NEWSROOM_LOGIN_COOLOFF_MAX = timedelta(seconds=int(os.environ.get("NEWSROOM_LOGIN_COOLOFF_MAX_SECONDS", "900")))
+AXES_COOLOFF_TIME = "newsroom.lockout.cool_off"
+# Each client's attempts expire after its own cool-off: cleaning after one editor's quick login
+# must not wipe a persistent guesser's longer one.
+AXES_USE_ATTEMPT_EXPIRATION = True
+# The failure log (kept a day's worth per user at least) is what the growing cool-off counts.
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_RESET_ON_SUCCESS = True
-AXES_COOLOFF_MESSAGE = f"Too many failed login attempts; try again in {AXES_COOLOFF_MINUTES} minutes."
 AXES_LOCKOUT_CALLABLE = "newsroom.lockout.lockout_response"
 AXES_CLIENT_IP_CALLABLE = "newsroom.lockout.client_ip"
 # How many proxies in front of gunicorn append to X-Forwarded-For (0: clients connect directly).

@@ -1,15 +1,12 @@
 """The article admin: the list editors search, the form they fix stories in, and bulk actions."""
 
-import io
 import os
-import tempfile
-import zipfile
 
 from django.contrib import admin, messages
 from django.db import models
-from django.http import HttpResponse
+from django.http import HttpResponseRedirect
 from django.templatetags.static import static
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
@@ -24,6 +21,7 @@ from articles.slugs import article_slug
 
 from .base import EstimatedCountPaginator, counted, form_data, intermediate_form, log_bulk_change, snapshot
 from .filters import ProviderFilter, StatusFilter, TopicFilter
+from .exports import export_download_view, export_job_view
 from .forms import URL_FIELDS, AddTopicForm, ArticleAdminForm, ChooseTopicForm, fill_positions
 from .inlines import ImageInline, RelatedLinkInline, TopicInline
 from .upload import import_job_view, upload_view
@@ -143,6 +141,16 @@ class ArticleAdmin(admin.ModelAdmin):
                 self.admin_site.admin_view(self.restore_view),
                 name="articles_article_restore",
             ),
+            path(
+                "export/<int:job_id>/",
+                self.admin_site.admin_view(self.export_job_view),
+                name="articles_article_export_job",
+            ),
+            path(
+                "export/<int:job_id>/download/",
+                self.admin_site.admin_view(self.export_download_view),
+                name="articles_article_export_download",
+            ),
             *super().get_urls(),
         ]
 
@@ -164,6 +172,12 @@ class ArticleAdmin(admin.ModelAdmin):
 
     def restore_view(self, request, object_id, version_id):
         return restore_view(self, request, object_id, version_id)
+
+    def export_job_view(self, request, job_id):
+        return export_job_view(self, request, job_id)
+
+    def export_download_view(self, request, job_id):
+        return export_download_view(self, request, job_id)
 
     # -- form -------------------------------------------------------------------------------
 
@@ -321,16 +335,8 @@ class ArticleAdmin(admin.ModelAdmin):
 
     @admin.action(description="Export as front-matter files (.zip)", permissions=["view"])
     def export_zip(self, request, queryset):
-        # The exporter is the importer's mirror; imported here so the admin loads without it.
-        from articles.exporter import export_articles
+        # A worker writes the zip (articles/export_jobs.py): no request waits on thousands of files.
+        from articles.export_jobs import start_export
 
-        buffer = io.BytesIO()
-        with tempfile.TemporaryDirectory(prefix="newsroom-export-") as outdir:
-            paths = export_articles(queryset, outdir)
-            with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-                for exported in paths:
-                    archive.write(exported, os.path.relpath(exported, outdir))
-        stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
-        response = HttpResponse(buffer.getvalue(), content_type="application/zip")
-        response["Content-Disposition"] = f'attachment; filename="articles-{stamp}.zip"'
-        return response
+        job = start_export(queryset, user=request.user)
+        return HttpResponseRedirect(reverse("admin:articles_article_export_job", args=[job.pk]))

@@ -247,3 +247,81 @@ def test_a_done_job_with_refusals_says_so_in_its_status(admin_client):
     assert "Done, 1 file refused" in status
     clean = post(admin_client, md("two.md", url="https://n.example/two")).content.decode()
     assert "refused" not in re.search(r'<p class="import-status">(.*?)</p>', clean, re.S).group(1)
+
+
+def test_zip_members_with_invalid_utf8_names_are_refused_by_name_and_the_rest_imports(admin_client):
+    """The archive flags its names as UTF-8, but two are not: each is refused, shown as its raw bytes."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("café.md", front_matter(title="Bad name one", url="https://u.example/1"))
+        archive.writestr("good.md", front_matter(title="Good name", url="https://u.example/2"))
+        archive.writestr("dir/naïve.md", front_matter(title="Bad name two", url="https://u.example/3"))
+    data = buffer.getvalue().replace("é".encode(), b"\xff\xfe").replace("ï".encode(), b"\xc3\x28")
+    html = post(admin_client, SimpleUploadedFile("names.zip", data, content_type="application/zip")).content.decode()
+    assert list(Article.objects.values_list("title", flat=True)) == ["Good name"]
+    assert "names.zip/b&#x27;caf\\xff\\xfe.md&#x27;" in html
+    assert "names.zip/b&#x27;dir/na\\xc3(ve.md&#x27;" in html
+    assert html.count("not valid UTF-8") == 2
+    assert "1 created" in html
+
+
+def test_a_name_too_long_for_the_disk_still_imports_and_no_staging_path_is_shown(admin_client):
+    long_name = "a" * 300 + ".md"
+    archive = zipped("long.zip", {long_name: front_matter(title="Long named", url="https://l.example/1")})
+    html = post(admin_client, archive).content.decode()
+    assert list(Article.objects.values_list("title", flat=True)) == ["Long named"]
+    assert str(settings.NEWSROOM_IMPORT_STAGING_DIR) not in html
+    assert f"long.zip/{long_name}" in html
+
+
+def test_a_truncated_jpeg_in_the_import_upload_is_refused_by_name(admin_client):
+    from .test_admin_images import jpeg
+
+    whole = jpeg(600, 400)
+    html = post(
+        admin_client, SimpleUploadedFile("photo.jpg", whole[: len(whole) // 2], content_type="image/jpeg"), md("ok.md")
+    ).content.decode()
+    assert "<strong>photo.jpg</strong>" in html and "not a front-matter file" in html
+    assert Article.objects.count() == 1
+
+
+def test_a_job_left_running_by_a_dead_worker_is_resumed_when_its_page_is_viewed(admin_client, settings):
+    """No worker renewed the job's lease for longer than NEWSROOM_JOB_STALE_SECONDS: the job page
+    queues it again (here run at once) and says what happened."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from articles.models import ImportJob
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    post(admin_client, md("one.md", title="Stranded", url="https://s.example/1"))
+    job = ImportJob.objects.get()
+    assert job.status == ImportJob.Status.QUEUED and not Article.objects.exists()
+    long_ago = timezone.now() - dt.timedelta(seconds=settings.NEWSROOM_JOB_STALE_SECONDS + 5)
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.RUNNING, attempt=1, heartbeat_at=long_ago)
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    page = admin_client.get(reverse("admin:articles_article_import_job", args=[job.pk])).content.decode()
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.DONE and job.attempt == 2
+    assert "Worker stopped" in page and "resumed at" in page
+    assert list(Article.objects.values_list("title", flat=True)) == ["Stranded"]
+    assert LogEntry.objects.filter(action_flag=ADDITION).count() == 1
+
+
+def test_a_failed_job_names_the_upload_not_the_staging_path(admin_client, settings):
+    import shutil as sh
+
+    from articles.import_jobs import run_import_job
+    from articles.models import ImportJob
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    post(admin_client, md("one.md"))
+    job = ImportJob.objects.get()
+    sh.rmtree(job.staging_dir)  # e.g. a worker on another machine without the shared mount
+    run_import_job.call(job.pk)
+    job.refresh_from_db()
+    page = admin_client.get(reverse("admin:articles_article_import_job", args=[job.pk])).content.decode()
+    assert job.status == ImportJob.Status.FAILED and "the upload: no such file or directory" in job.error
+    assert str(settings.NEWSROOM_IMPORT_STAGING_DIR) not in page
