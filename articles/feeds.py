@@ -109,6 +109,10 @@ class TopicFeed(ArticleFeed):
         return f"Newsroom: {obj.name}"
 
     def description(self, obj):
+        # RSS readers render the channel's <description> as HTML, as they do an item's.
+        return escape(self.subtitle_text(obj))
+
+    def subtitle_text(self, obj):
         return f"The latest articles about {obj.name} on Newsroom."
 
     def link(self, obj):
@@ -133,4 +137,4 @@ class TopicAtomFeed(TopicFeed):
     url_name = "articles:topic-atom"
 
     def subtitle(self, obj):
-        return self.description(obj)
+        return self.subtitle_text(obj)  # Django writes Atom's <subtitle> as text: no escaping

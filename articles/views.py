@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from taggit.models import Tag
 
+from . import visibility
 from .cards import CardMaker, cards, fetch_parts
 from .domains import normalize_domain
 from .embeds import article_player_url
@@ -221,6 +222,7 @@ def article_detail(request, pk, slug):
     return render(request, "articles/article_detail.html", {
         "article": article,
         "preview": not article.is_public,
+        "scheduled": visibility.status(article) == visibility.Status.SCHEDULED,
         "lead_image": next(iter(article.images.all()), None),
         "topic_links": article.topic_links.all(),
         "coverage": coverage,

@@ -47,7 +47,7 @@ PAGES = ("home", "topic p1", "topic p200", "provider", "article", "search", "sea
 SEARCH_PAGES = ("search", "search typo", "search CJK")  # measured on each engine
 PAGE_P95_MS = {**{name: 60.0 for name in SEARCH_PAGES}, "api list": 15.0, "api list deep": 15.0, "api detail": 10.0}  # others: 30 ms
 SUMMARY = re.compile(
-    r"([\d,]+) files: ([\d,]+) (?:would be )?created, ([\d,]+) (?:would be )?updated, ([\d,]+) unchanged, "
+    r"([\d,]+) files?: ([\d,]+) (?:would be )?created, ([\d,]+) (?:would be )?updated, ([\d,]+) unchanged, "
     r"([\d,]+) refused.* in ([\d.]+)s"
 )
 

@@ -22,6 +22,7 @@ TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBacken
 # Imports do not cluster stories in tests (jobs run at once); the stories tests turn it on.
 NEWSROOM_STORIES_AFTER_IMPORT = False
 NEWSROOM_IMPORT_STAGING_DIR = BASE_DIR / "var" / "test-imports"
+NEWSROOM_EXPORT_DIR = BASE_DIR / "var" / "test-exports"
 # Views are measured uncached (query counts); the page cache has its own tests that turn it on.
 NEWSROOM_PAGE_CACHE_SECONDS = 0
 # Every test client request comes from one address: the API's throttling tests turn it on.

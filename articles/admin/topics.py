@@ -12,11 +12,11 @@ from django.http import HttpResponseRedirect
 from django.urls import reverse
 from taggit.models import Tag
 
-from articles import curation
+from articles import curation, revisions
 from articles.domains import normalize_domain
-from articles.models import Provider, ProviderAlias, Topic, TopicRedirect, alias_key
+from articles.models import Article, ArticleTopic, Provider, ProviderAlias, Topic, TopicRedirect, alias_key
 
-from .base import form_data, intermediate_form, log_bulk_change, snapshot
+from .base import counted, form_data, intermediate_form, log_bulk_change, snapshot
 from .forms import MergeForm
 
 admin.site.unregister(Tag)
@@ -112,10 +112,13 @@ class TopicAdmin(admin.ModelAdmin):
         def apply(form):
             target = form.cleaned_data["target"]
             sources = [tag for tag in queryset if tag.pk != target.pk]
+            moved = list(ArticleTopic.objects.filter(tag__in=sources).values_list("content_object_id", flat=True))
             count = curation.merge_topics(target, sources)
             names = ", ".join(t.name for t in sources)
             log_bulk_change(request, [target], f"Merged {names} into this topic.")
-            self.message_user(request, f"Merged {names} into {target.name} ({count} articles).", messages.SUCCESS)
+            revisions.record(moved, user=request.user, message=f"Topics {names} merged into {target.name}.")
+            self.message_user(request, f"Merged {names} into {target.name} ({counted(count, 'article', 'articles')}).",
+                              messages.SUCCESS)
 
         return intermediate_form(
             self, request, queryset, form, title="Merge topics", apply=apply,
@@ -131,9 +134,9 @@ class TopicAdmin(admin.ModelAdmin):
             self.log_deletions(request, unused)
         Tag.objects.filter(pk__in=[tag.pk for tag in unused]).delete()
         kept = queryset.count()
-        message = f"Deleted {len(names)} unused topic(s)" + (f": {', '.join(names)}." if names else ".")
+        message = f"Deleted {counted(len(names), 'unused topic', 'unused topics')}" + (f": {', '.join(names)}." if names else ".")
         if kept:
-            message += f" Kept {kept} topic(s) that articles use."
+            message += f" Kept {counted(kept, 'topic', 'topics')} that articles use."
         self.message_user(request, message, messages.SUCCESS)
 
 
@@ -257,11 +260,13 @@ class ProviderAdmin(admin.ModelAdmin):
         def apply(form):
             target = form.cleaned_data["target"]
             sources = [p for p in snapshot(queryset) if p.pk != target.pk]
+            moved = list(Article.objects.filter(provider__in=sources).values_list("pk", flat=True))
             count = curation.merge_providers(target, sources)
             names = ", ".join(f"{p.name} ({p.domain})" for p in sources)
             log_bulk_change(request, [target], f"Merged {names} into this provider.")
+            revisions.record(moved, user=request.user, message=f"Provider {names} merged into {target.name}.")
             self.message_user(
-                request, f"Merged {names} into {target.name}: {count} article(s) moved.", messages.SUCCESS
+                request, f"Merged {names} into {target.name}: {counted(count, 'article', 'articles')} moved.", messages.SUCCESS
             )
 
         return intermediate_form(

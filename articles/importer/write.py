@@ -18,10 +18,12 @@ from django.utils import timezone
 from django.utils.text import slugify
 from taggit.models import Tag
 
-from articles import db
+from articles import db, revisions
 from articles.db.bulk import Table, allocate_ids
 from articles.locks import kept_count, locked_columns
-from articles.models import Article, ArticleTopic, Image, Provider, ProviderAlias, RelatedLink, TopicRedirect, alias_key
+from articles.models import (
+    Article, ArticleTopic, ArticleVersion, Image, Provider, ProviderAlias, RelatedLink, TopicRedirect, alias_key,
+)
 from articles.slugs import article_slug, provider_slug
 from articles.visibility import COPIED_COLUMNS, link_copies
 
@@ -253,6 +255,11 @@ class Writer:
         # search-index trigger then indexes each article once, with its topics, instead of
         # re-indexing it for every topic link that follows.
         ARTICLES.insert(row for _, row in to_create)
+        VERSIONS.insert(revisions.import_rows(
+            [(row, self._topic_ids(item.record)) for item, row in to_create],
+            [(a, None if "topics" in (a.locked_fields or ()) else self._topic_ids(item.record)) for item, a in to_update],
+            now=now,
+        ))
         outcomes += [(item, "created", "") for item, _ in to_create]
         outcomes += [(item, "updated", "") for item, _ in to_update]
         return outcomes, kept_total, warnings
@@ -273,6 +280,10 @@ class Writer:
             seen[tag_id] = label
             links.append({"content_object_id": pk, "tag_id": tag_id, "position": i, "label": label})
         return links
+
+    def _topic_ids(self, record):
+        # An old name and its topic's own name are one topic: listed once, at its first place.
+        return list(dict.fromkeys(self.tag_ids[label.strip().casefold()] for label in record.topics))
 
     def _loses_to_later_file(self, article, item):
         other = self.run_order.get(article.source_path)
@@ -370,4 +381,6 @@ CHILDREN = {
 IMAGES = Table(Image)
 RELATED_LINKS = Table(RelatedLink)
 ARTICLE_TOPICS = Table(ArticleTopic)
+# Each created or updated article's version, the feed's (articles/revisions.py).
+VERSIONS = Table(ArticleVersion)
 UPDATED_COLUMNS = (*RECORD_FIELDS, "provider_id", *PROVENANCE_FIELDS, "updated_at")

@@ -360,18 +360,18 @@ def test_each_endpoint_costs_the_same_queries_however_many_items(client, django_
         make_article(topics=["Sea", f"Topic {n}"], images=[("https://img.example/x.jpg", 1, 1)],
                      provider=make_provider(f"Outlet {n}", f"outlet{n}.example"))
     first = Article.objects.published().latest().first()
-    # The ETag's newest publish time, then the page: articles, their topics, their images.
-    with django_assert_num_queries(4):
+    # The content version and the ETag's newest publish time, then the page: articles, their topics, their images.
+    with django_assert_num_queries(5):
         assert len(ids(get(client, f"{ARTICLES}?limit=100&topic=sea"))) == count
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         get(client, reverse("api:article-detail", args=[first.pk]))
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(3):
         get(client, f"{ARTICLES}?limit=100&fields=title")
-    with django_assert_num_queries(3):  # the ETag's, the page of names, their counts
+    with django_assert_num_queries(4):  # the version, the ETag's, the page of names, their counts
         get(client, f"{reverse('api:topic-list')}?limit=100")
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(4):
         get(client, f"{reverse('api:provider-list')}?limit=100")
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(4):
         get(client, reverse("api:topic-detail", args=["sea"]))
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(4):
         get(client, reverse("api:provider-detail", args=["outlet1.example"]))

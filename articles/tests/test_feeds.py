@@ -237,3 +237,20 @@ def test_feeds_have_the_elements_each_format_requires(client, news, slug):
         for name in ("atom:id", "atom:title", "atom:updated", "atom:published", "atom:author/atom:name"):
             assert entry.findtext(name, namespaces=NS), name
         assert entry.find("atom:link[@rel='alternate']", NS).get("href").startswith(BASE + "/articles/")
+
+
+def test_a_topic_name_with_markup_is_text_in_the_channel_description_as_in_items(client):
+    """RSS: the channel description is escaped as item descriptions are (readers render both as
+    HTML); Atom: the subtitle is text, so it carries the name as is."""
+    from .factories import make_article as stored_article
+
+    stored_article("Marked up", topics=["<b>Bold</b> & co"], excerpt="<b>bold</b> excerpt")
+    slug = Tag.objects.get().slug
+    _, channel = get_rss(client, reverse("articles:topic-feed", kwargs={"slug": slug}))
+    assert channel.findtext("description") == escape("The latest articles about <b>Bold</b> & co on Newsroom.")
+    assert channel.find("item").findtext("description") == escape("<b>bold</b> excerpt")
+    assert len(channel.find("description")) == 0
+    _, feed = get_atom(client, reverse("articles:topic-atom", kwargs={"slug": slug}))
+    subtitle = feed.find("atom:subtitle", NS)
+    assert subtitle.get("type") in (None, "text")
+    assert subtitle.text == "The latest articles about <b>Bold</b> & co on Newsroom."

@@ -274,7 +274,7 @@ def test_command_summary_and_verbosity(tmp_path):
     path = write(tmp_path, "a.md", front_matter())
     out, err = run_command(tmp_path, "-v", "2")
     assert f"created   {path}" in out
-    assert "1 files: 1 created, 0 updated, 0 unchanged, 0 refused" in out and "files/s" in out
+    assert "1 file: 1 created, 0 updated, 0 unchanged, 0 refused" in out and "files/s" in out
     assert err == ""  # no progress bar when not on a terminal
     out, _ = run_command(tmp_path, "-v", "0")
     assert out == ""

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('articles', '0013_search_everywhere'),
+        ('articles', '0015_hardening2_version_and_jobs'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
