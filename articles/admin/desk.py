@@ -161,6 +161,42 @@ def rising_topics(now, user):
     )
 
 
+def rising_stories(now, user):
+    """Stories with the most new live articles in the last 24 hours against the 24 before.
+
+    One grouped read of the live articles of the last two days (a range of the public date index),
+    like rising topics; the lead's title names the story.
+    """
+    today = Q(published_at__gt=now - DAY)
+    yesterday = Q(published_at__lte=now - DAY)
+    found = list(
+        Article.objects.published().filter(published_at__gt=now - 2 * DAY, story__isnull=False)
+        .values("story", "story__lead__title")
+        .annotate(
+            now_count=Count("id", filter=today),
+            before_count=Count("id", filter=yesterday),
+            outlets=Count("provider", filter=today, distinct=True),
+            now_heat=Sum("heat", filter=today, default=0),
+        )
+        .annotate(rise=F("now_count") - F("before_count"))
+        .filter(now_count__gt=0)
+        .order_by("-rise", "-now_heat", "story")[:SHORT]
+    )
+    rows = [
+        row(reverse("admin:articles_story_change", args=[story["story"]]),
+            story["story__lead__title"] or f"Story {story['story']}",
+            ngettext("%d outlet today", "%d outlets today", story["outlets"]) % story["outlets"],
+            f"{story['now_count']} today", f"{story['before_count']} the day before",
+            f"heat {story['now_heat']}")
+        for story in found
+    ]
+    return Part(
+        "stories", "Rising stories", len(rows),
+        "New live articles in the last 24 hours against the 24 before",
+        reverse("admin:articles_story_changelist"), rows, "No story grew in two days.",
+    )
+
+
 def changed_today(now, user):
     """What editors changed in articles since midnight: who, which article, what."""
     midnight = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
@@ -179,7 +215,7 @@ def changed_today(now, user):
     )
 
 
-PARTS = (drafts, scheduled, recent_imports, rising_topics, changed_today)
+PARTS = (drafts, scheduled, recent_imports, rising_topics, rising_stories, changed_today)
 
 
 def desk(request, now=None):

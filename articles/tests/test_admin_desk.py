@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from articles.models import Article, ImportJob
 
-from .admin_factories import article, editor
+from .admin_factories import article, editor, provider
 
 pytestmark = pytest.mark.django_db
 
@@ -95,6 +95,36 @@ def test_rising_topics_compare_today_with_the_day_before(editor_client):
     assert "1 today · 2 the day before" in topics
     assert "Hidden" not in topics
     assert "/admin/articles/article/?topic=elections" in topics
+
+
+def test_rising_stories_compare_today_with_the_day_before_and_ignore_drafts(editor_client):
+    """A story with more new live articles today comes first, named by its lead; drafts do not count."""
+    from articles.models import Story
+
+    now = timezone.now()
+    election = Story.objects.create()
+    weather = Story.objects.create()
+    leads = []
+    for hours, outlet in ((1, "a"), (2, "b"), (3, "c")):
+        leads.append(article(f"Vote count {outlet}", heat=20, story=election, source=provider(f"{outlet}.example"),
+                             published_at=now - dt.timedelta(hours=hours)))
+    article("Storm warning", heat=5, story=weather, published_at=now - dt.timedelta(hours=1))
+    article("Storm forecast", story=weather, published_at=now - dt.timedelta(hours=30))
+    article("Storm outlook", story=weather, published_at=now - dt.timedelta(hours=31))
+    hidden = Story.objects.create()
+    article("Secret merger", story=hidden, is_published=False, published_at=now - dt.timedelta(hours=1))
+    Story.objects.filter(pk=election.pk).update(lead=leads[0])
+    Story.objects.filter(pk=weather.pk).update(lead=Article.objects.get(title="Storm warning"))
+    Story.objects.filter(pk=hidden.pk).update(lead=Article.objects.get(title="Secret merger"))
+
+    stories = part(editor_client.get(INDEX).content.decode(), "stories")
+    assert stories.index("Vote count a") < stories.index("Storm warning")
+    assert "3 outlets today · 3 today · 0 the day before · heat 60" in stories
+    assert "1 outlet today · 1 today · 2 the day before" in stories
+    assert "Secret merger" not in stories
+    assert reverse("admin:articles_story_change", args=[election.pk]) in stories
+    # The editor may open the story the desk links to.
+    assert editor_client.get(reverse("admin:articles_story_change", args=[election.pk])).status_code == 200
 
 
 def test_changed_today_says_who_changed_what(editor_client):
