@@ -51,9 +51,11 @@ serve: install
 test: install
 	$(VENV)/bin/pytest
 
-## Run every benchmark of issue 5 and print the table (BENCH_ARGS="--quick" or "--sizes 10000").
+## Run every benchmark and print the tables (BENCH_ARGS="--quick" or "--sizes 10000"): imports and
+## pages (bench/run.py), then the stories evaluation on the whole dev set (bench-stories).
 bench: install
 	$(PY) bench/run.py $(BENCH_ARGS)
+	$(MAKE) bench-stories
 
 ## Stories: cluster ../shared/stories/dev.csv through the importer and score each method (docs/benchmarks.md).
 bench-stories: install
