@@ -1,12 +1,13 @@
 """The readers' site: thin views over ArticleQuerySet methods. Drafts never reach them."""
 
 from django.core.paginator import InvalidPage, Paginator
-from django.db.models import Count, F, Prefetch, Q, Sum
+from django.db.models import Count, Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from taggit.models import Tag
 
+from . import ranking
 from .cards import CardMaker, cards, fetch_parts
 from .coverage import fold_page
 from .domains import normalize_domain
@@ -17,8 +18,9 @@ from .models import Article, ArticleTopic, Image, Provider, RelatedLink, TopicRe
 from .search import search_articles
 
 PAGE_SIZE = 20
-# "Recent" for the home page: the newest articles, however old the corpus is.
-RECENT_WINDOW = 200
+TOP_STORIES = 5
+LATEST_ON_HOME = 12
+TRENDING_TOPICS = 12
 # Sort key -> (label, the queryset method, on articles and on topic links alike).
 SORTS = {
     "latest": ("Latest", "latest"),
@@ -50,27 +52,28 @@ def sort_options(current):
     return [{"key": key, "label": label, "current": key == current} for key, (label, _) in SORTS.items()]
 
 
-def recent_ids():
-    return Article.objects.published().latest().values("pk")[:RECENT_WINDOW]
+def front_page_candidates():
+    """The stories the front page may lead with: those pinned to home, then the newest
+    `ranking.CANDIDATES` public ones (the newest first), as `ranking.Candidate`s. Two indexed
+    queries: OR-ing the pinned flag into the second would make the database scan every article."""
+    published = Article.objects.published()
+    columns = ("pk", "heat", "published_at", "pinned_home")
+    pinned = published.filter(pinned_home=True).latest().values_list(*columns)[:TOP_STORIES]
+    recent = published.latest().values_list(*columns)[:ranking.CANDIDATES]
+    rows = {row[0]: ranking.Candidate(*row) for row in [*pinned, *recent]}
+    return list(rows.values())
 
 
 def home(request):
-    published = Article.objects.published()
-    # Pinned ids first, in their own indexed query: OR-ing the flag into the next query
-    # would make the database scan every article.
-    pinned = list(published.filter(pinned_home=True).latest().values_list("pk", flat=True)[:5])
-    top = list(
-        published.filter(Q(pk__in=pinned) | Q(pk__in=recent_ids()))
-        .order_by("-pinned_home", F("heat").desc(nulls_last=True), "-published_at", "-id")
-        .with_cards()[:5]
-    )
-    top_ids = {a.pk for a in top}
-    latest = [a for a in published.latest().with_cards()[:12 + len(top_ids)] if a.pk not in top_ids][:12]
-    trending_topics = (
-        ArticleTopic.objects.filter(content_object__in=recent_ids())
-        .values("tag__name", "tag__slug")
-        .annotate(heat=Sum("content_object__heat"), articles=Count("id"))
-        .order_by(F("heat").desc(nulls_last=True), "-articles", "tag__name")[:12]
+    candidates = front_page_candidates()
+    top_ids = ranking.top_stories(candidates, TOP_STORIES)
+    newest = sorted(candidates, key=lambda c: (c.published_at, c.pk), reverse=True)
+    latest_ids = [c.pk for c in newest if c.pk not in set(top_ids)][:LATEST_ON_HOME]
+    shown = Article.objects.with_cards().in_bulk([*top_ids, *latest_ids])  # all public: candidates
+    top = [shown[pk] for pk in top_ids if pk in shown]
+    latest = [shown[pk] for pk in latest_ids if pk in shown]
+    topic_rows = ArticleTopic.objects.filter(content_object_id__in=[c.pk for c in candidates]).values_list(
+        "content_object_id", "tag__name", "tag__slug"
     )
     fetch_parts(top + latest)  # both lists' images and topics in one pair of queries
     maker = CardMaker()
@@ -78,7 +81,7 @@ def home(request):
         "lead": maker.cards(top[:1], pinned_marks=True),
         "top_stories": maker.cards(top[1:], pinned_marks=True),
         "latest": maker.cards(latest),
-        "trending_topics": trending_topics,
+        "trending_topics": ranking.trending_topics(candidates, topic_rows, TRENDING_TOPICS),
     })
 
 

@@ -61,6 +61,32 @@ def test_home_shows_top_stories_by_heat_latest_and_trending_topics(client):
     assert reverse("articles:topic-list") in page
 
 
+def test_home_ranks_a_fresh_modest_story_above_an_old_hot_one(client):
+    """Yesterday's heat-50 story leads; a six-year-old heat-295 one does not make the top stories."""
+    make_article("Six years old and hot", heat=295, age=timedelta(days=6 * 365), topics=["Pandemic"])
+    make_article("Yesterday, modest", heat=50, age=timedelta(days=1), topics=["Budget"])
+    for i in range(4):
+        make_article(f"Today, cool {i}", heat=1, age=timedelta(hours=2 + i))
+    page = text(client.get(reverse("articles:home")))
+    top = page[page.index("Top stories"):page.index('id="latest-heading"')]
+    assert "Yesterday, modest" in top and "Six years old and hot" not in top
+    assert top.index("Yesterday, modest") < top.index("Today, cool 0")
+    trending = page[page.index("Trending topics"):]
+    assert trending.index("Budget") < trending.index("Pandemic")
+
+
+def test_home_stays_sensible_on_an_archive_with_nothing_recent(client):
+    """With every story years old, the newest ones lead (ages count from the newest story)."""
+    years = timedelta(days=3 * 365)
+    make_article("Archive: oldest and hottest", heat=900, age=years + timedelta(days=400))
+    make_article("Archive: newest, warm", heat=40, age=years)
+    make_article("Archive: a week older, warm", heat=60, age=years + timedelta(days=7))
+    page = text(client.get(reverse("articles:home")))
+    top = page[page.index("Top stories"):page.index('id="latest-heading"')]
+    assert top.index("Archive: newest, warm") < top.index("Archive: a week older, warm")
+    assert top.index("Archive: a week older, warm") < top.index("Archive: oldest and hottest")
+
+
 def test_home_puts_articles_pinned_to_home_first(client):
     """An editor's pinned article leads even when colder and older."""
     make_article("Pinned but cold", heat=0, pinned_home=True, age=timedelta(days=30))
