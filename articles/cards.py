@@ -15,11 +15,12 @@ from urllib.parse import quote
 
 from django.contrib.humanize.templatetags.humanize import naturaltime
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
+from django.utils import dateformat, timezone
 from django.utils.text import Truncator, add_truncation_text, calculate_truncate_chars_length
 
 from .links import image_src
 from .models import ArticleTopic, Image
+from .text import language_tag, plain
 
 EXCERPT_LENGTH = 240
 TOPICS_PER_CARD = 3
@@ -130,22 +131,26 @@ class CardMaker:
         image = article.card_image
         src = image_src(image)
         published = article.published_at
+        local = timezone.localtime(published) if published else None
+        excerpt = plain(article.excerpt)
         return {
             "url": self.url_of(article),
-            "title": article.title,
+            "title": plain(article.title),
+            "lang": language_tag(getattr(article, "feed_language", None)),
             "is_featured": article.is_featured,
             # Pinned to this topic (topic pages), or to the home page where the list shows that.
             "is_pinned": getattr(article, "is_pinned", False) or (article.pinned_home and pinned_marks),
-            "provider_name": provider.name,
+            "provider_name": plain(provider.name),
             "provider_url": self.provider_url(domain=provider.domain),
-            "published_iso": timezone.localtime(published).isoformat() if published else "",
+            "published_iso": local.isoformat() if local else "",
+            "published_date": dateformat.format(local, "j M Y") if local else "",
             "published_ago": naturaltime(published) if published else "",
-            "excerpt": truncate_chars(article.excerpt, EXCERPT_LENGTH) if article.excerpt else "",
+            "excerpt": truncate_chars(excerpt, EXCERPT_LENGTH) if excerpt else "",
             "image_src": src,
             # As text: the template would pass a number through localize() on every card.
             "image_size": (str(image.width), str(image.height)) if src and image.width and image.height else None,
             "also_covered_by": [
-                {"url": self.url_of(other), "name": other.provider.name}
+                {"url": self.url_of(other), "name": plain(other.provider.name)}
                 for other in getattr(article, "also_covered_by", ())
             ],
             "topics": [self.chip(name, slug) for name, slug in article.card_topics[:TOPICS_PER_CARD]],

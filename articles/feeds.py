@@ -19,6 +19,7 @@ from django.utils.html import escape
 from .cards import article_urls, fetch_parts
 from .links import is_http_url
 from .models import Article, ArticleTopic, TopicRedirect
+from .text import plain
 
 FEED_LENGTH = 50
 
@@ -39,10 +40,11 @@ class ArticleFeed(Feed):
         return item.url
 
     def item_title(self, item):
-        return item.title
+        return plain(item.title)
 
     def item_description(self, item):
-        return escape(item.excerpt or "")
+        # Decoded first ("R&amp;D" -> "R&D"), then escaped: the reader sees the text, never markup.
+        return escape(plain(item.excerpt))
 
     def item_pubdate(self, item):
         return item.published_at
@@ -52,7 +54,7 @@ class ArticleFeed(Feed):
         return max(item.updated_at, item.published_at)
 
     def item_author_name(self, item):
-        return item.provider.name
+        return plain(item.provider.name)
 
     def item_categories(self, item):
         # Fetched for the whole feed by items() (fetch_parts).

@@ -12,6 +12,7 @@ from datetime import timezone as dt_timezone
 
 from django.db import connections, models
 from django.db.models import Exists, F, OuterRef, Q
+from django.db.models.fields.json import KT
 from django.urls import reverse
 from taggit.managers import TaggableManager
 from taggit.models import Tag, TaggedItemBase
@@ -85,8 +86,9 @@ class ArticleQuerySet(models.QuerySet):
 
     def with_cards(self):
         """The columns a card or feed entry shows, with the provider's. Their image and topics
-        come after, for the whole list at once: `articles.cards.fetch_parts()`."""
-        return self.select_related("provider").only(*CARD_FIELDS)
+        come after, for the whole list at once: `articles.cards.fetch_parts()`. `feed_language`:
+        the file's `language` key (kept in `extra`), for the card's `lang`."""
+        return self.select_related("provider").only(*CARD_FIELDS).annotate(feed_language=KT("extra__language"))
 
 
 class Article(models.Model):

@@ -16,6 +16,7 @@ from .forms import SearchForm
 from .links import is_http_url
 from .models import Article, ArticleTopic, Image, Provider, RelatedLink, TopicRedirect
 from .search import search_articles
+from .text import language_tag, plain
 
 PAGE_SIZE = 20
 TOP_STORIES = 5
@@ -206,6 +207,7 @@ def article_detail(request, pk, slug):
     return render(request, "articles/article_detail.html", {
         "article": article,
         "preview": not article.is_public,
+        "language": language_tag(article.extra.get("language") if isinstance(article.extra, dict) else None),
         "lead_image": next(iter(article.images.all()), None),
         "topic_links": article.topic_links.all(),
         "coverage": coverage,
@@ -220,14 +222,14 @@ def structured_data(request, article):
     data = {
         "@context": "https://schema.org",
         "@type": "NewsArticle",
-        "headline": article.title[:110],
+        "headline": plain(article.title)[:110],
         "url": request.build_absolute_uri(article.get_absolute_url()),
-        "publisher": {"@type": "Organization", "name": article.provider.name},
+        "publisher": {"@type": "Organization", "name": plain(article.provider.name)},
     }
     if article.published_at:
         data["datePublished"] = article.published_at_local.isoformat()
     if article.excerpt:
-        data["description"] = article.excerpt
+        data["description"] = plain(article.excerpt)
     images = [img.src for img in article.images.all() if is_http_url(img.src)]
     if images:
         data["image"] = images[:3]

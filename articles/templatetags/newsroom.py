@@ -8,7 +8,7 @@ from django import template
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
-from articles import links
+from articles import links, text
 
 register = template.Library()
 
@@ -26,6 +26,8 @@ BODY_ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "title", "width
 http_url = register.filter("http_url", links.http_url)
 # An Image's address when it is http(s) or a path on this site, else "".
 image_src = register.filter("image_src", links.image_src)
+# Feed text with its character references decoded ("R&amp;D" -> "R&D"), still escaped on output.
+plain = register.filter("plain", text.plain)
 
 
 @register.filter
