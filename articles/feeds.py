@@ -1,4 +1,4 @@
-"""RSS 2.0 and Atom feeds: the latest published articles, and each topic's.
+"""RSS 2.0 and Atom feeds: the latest published articles, each topic's and each outlet's.
 
 Titles are plain text in both formats (Atom's default type is "text"; the RSS
 Best Practices Profile keeps HTML out of titles), so they go out as given and the
@@ -11,6 +11,7 @@ import mimetypes
 
 from django.contrib.syndication.views import Feed
 from django.http import Http404, HttpResponsePermanentRedirect
+from django.db.models import Exists, OuterRef
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Enclosure
@@ -18,7 +19,7 @@ from django.utils.html import escape
 
 from .cards import article_urls, fetch_parts
 from .links import is_http_url
-from .models import Article, ArticleTopic, TopicRedirect
+from .models import Article, ArticleTopic, Provider, TopicRedirect
 from .text import plain
 
 FEED_LENGTH = 50
@@ -133,6 +134,33 @@ class TopicFeed(ArticleFeed):
 class TopicAtomFeed(TopicFeed):
     feed_type = Atom1Feed
     url_name = "articles:topic-atom"
+
+    def subtitle(self, obj):
+        return self.description(obj)
+
+
+class ProviderFeed(ArticleFeed):
+    """One outlet's latest published articles; an outlet with none is a 404, as its page is."""
+
+    def get_object(self, request, domain):
+        public = Article.objects.published().filter(provider=OuterRef("pk"))
+        return get_object_or_404(Provider.objects.filter(Exists(public)), domain=domain)
+
+    def title(self, obj):
+        return f"Newsroom: {plain(obj.name)}"
+
+    def description(self, obj):
+        return f"The latest articles from {plain(obj.name)} on Newsroom."
+
+    def link(self, obj):
+        return obj.get_absolute_url()
+
+    def items(self, obj):
+        return self.entries(Article.objects.published().filter(provider=obj).latest().with_cards()[:FEED_LENGTH])
+
+
+class ProviderAtomFeed(ProviderFeed):
+    feed_type = Atom1Feed
 
     def subtitle(self, obj):
         return self.description(obj)

@@ -13,6 +13,7 @@ from datetime import timezone as dt_timezone
 from django.db import connections, models
 from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.fields.json import KT
+from django.db.models.functions import TruncMonth, TruncYear
 from django.urls import reverse
 from taggit.managers import TaggableManager
 from taggit.models import Tag, TaggedItemBase
@@ -247,6 +248,19 @@ class ArticleTopicQuerySet(models.QuerySet):
         leaders = [{"provider__domain": domain, "provider__name": name, "articles": -negative}
                    for negative, name, domain in named[:limit]]
         return total, leaders, next((n for pk, n, *_ in rows if pk == provider_id), 0)
+
+    def published_between(self, start, end):
+        """Links whose article was published in [start, end): a topic's date archive."""
+        return self.filter(article_published_at__gte=start, article_published_at__lt=end)
+
+    def periods(self, kind):
+        """[{"period": date, "articles": n}] newest first, by `kind` "year" or "month" of the
+        articles' published time (in the site's time zone): the archive's index."""
+        trunc = {"year": TruncYear, "month": TruncMonth}[kind]
+        return list(
+            self.order_by().annotate(period=trunc("article_published_at"))
+            .values("period").annotate(articles=models.Count("id")).order_by("-period")
+        )
 
     # The same orders as ArticleQuerySet's, pinned links first (topic pages put them on top).
     # Heat and quality are copied with -1 for "none", so plain DESC puts them last on every engine.

@@ -1,10 +1,13 @@
 """The readers' site: thin views over ArticleQuerySet methods. Drafts never reach them."""
 
+from datetime import datetime
+
 from django.core.paginator import InvalidPage, Paginator
-from django.db.models import Count, Prefetch
+from django.db.models import Count, Exists, OuterRef, Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from taggit.models import Tag
 
 from . import ranking
@@ -94,13 +97,95 @@ def topic_list(request):
         .annotate(articles=Count("id"))
     )
     topics = list(topics.order_by("-articles", "tag__name") if by_size else topics.order_by("tag__name"))
-    groups = {}
-    if not by_size:
-        for topic in topics:
-            initial = topic["tag__name"][:1].upper()
-            groups.setdefault(initial if initial.isalpha() else "#", []).append(topic)
     return render(request, "articles/topic_list.html", {
-        "topics": topics, "groups": groups, "by_size": by_size,
+        "topics": topics, "groups": {} if by_size else by_initial(topics, "tag__name"), "by_size": by_size,
+    })
+
+
+def by_initial(items, key):
+    """{initial letter (or "#"): [items]} in the items' order: an A–Z index's groups."""
+    groups = {}
+    for item in items:
+        initial = item[key][:1].upper()
+        groups.setdefault(initial if initial.isalpha() else "#", []).append(item)
+    return groups
+
+
+def provider_list(request):
+    by_size = request.GET.get("sort") == "size"
+    providers = Article.objects.published().values("provider__name", "provider__domain").annotate(articles=Count("id"))
+    providers = list(providers.order_by("-articles", "provider__name") if by_size else providers.order_by("provider__name"))
+    for provider in providers:
+        provider["name"] = plain(provider["provider__name"])
+    return render(request, "articles/provider_list.html", {
+        "providers": providers, "groups": {} if by_size else by_initial(providers, "name"), "by_size": by_size,
+    })
+
+
+def feed_list(request):
+    """A page for people, not feed readers: what each feed offers and the address to copy.
+
+    `?topic=<slug>` or `?provider=<domain>` puts that topic's or outlet's feeds first (a 404 when
+    readers cannot see it), so topic and outlet pages link here rather than to raw XML."""
+    feeds = []
+    if request.GET.get("topic"):
+        topic = public_topic(request.GET["topic"])
+        feeds.append({"name": topic.name, "about": f"The latest articles about {topic.name}.",
+                      "rss": reverse("articles:topic-feed", kwargs={"slug": topic.slug}),
+                      "atom": reverse("articles:topic-atom", kwargs={"slug": topic.slug}),
+                      "page": reverse("articles:topic-detail", kwargs={"slug": topic.slug})})
+    if request.GET.get("provider"):
+        provider = public_provider(request.GET["provider"])
+        feeds.append({"name": plain(provider.name), "about": f"The latest articles from {plain(provider.name)}.",
+                      "rss": reverse("articles:provider-feed", kwargs={"domain": provider.domain}),
+                      "atom": reverse("articles:provider-atom", kwargs={"domain": provider.domain}),
+                      "page": provider.get_absolute_url()})
+    feeds.append({"name": "Latest on Newsroom", "about": "Every article, newest first.",
+                  "rss": reverse("articles:latest-feed"), "atom": reverse("articles:latest-atom"),
+                  "page": reverse("articles:home")})
+    for feed in feeds:
+        feed["rss_address"] = request.build_absolute_uri(feed["rss"])
+        feed["atom_address"] = request.build_absolute_uri(feed["atom"])
+    return render(request, "articles/feed_list.html", {"feeds": feeds})
+
+
+def public_provider(domain):
+    """The outlet readers may see under `domain` (one public article at least), else a 404."""
+    public = Article.objects.published().filter(provider=OuterRef("pk"))
+    return get_object_or_404(Provider.objects.filter(Exists(public)), domain=normalize_domain(domain))
+
+
+def public_topic(slug):
+    """The topic readers may see under `slug` (one public article at least), else a 404."""
+    return get_object_or_404(ArticleTopic.objects.public().topics(), slug=slug)
+
+
+def topic_archive(request, slug, year, month=None):
+    """A topic's articles of one year or month, newest first: old stories without deep page numbers."""
+    topic = public_topic(slug)
+    if not 1 <= year < 9999 or (month is not None and not 1 <= month <= 12):
+        raise Http404("No such date.")
+    zone = timezone.get_current_timezone()
+    year_start, year_end = datetime(year, 1, 1, tzinfo=zone), datetime(year + 1, 1, 1, tzinfo=zone)
+    if month is None:
+        start, end = year_start, year_end
+    else:
+        start = datetime(year, month, 1, tzinfo=zone)
+        end = datetime(year + 1, 1, 1, tzinfo=zone) if month == 12 else datetime(year, month + 1, 1, tzinfo=zone)
+    links = ArticleTopic.objects.public_for_topic(topic)
+    period_links = links.published_between(start, end)
+    page = paginate(request, period_links.latest().values_list("content_object_id", flat=True))
+    if not page.paginator.count:
+        raise Http404("No public article of this topic in this period.")
+    articles = in_order(Article.objects.with_cards(), list(page.object_list))
+    return render(request, "articles/topic_archive.html", {
+        "topic": topic,
+        "year": year,
+        "month": start if month else None,
+        "page_obj": page,
+        "cards": cards(articles),
+        # The year page lists its months; a month page its year's months too, to move along.
+        "months": links.published_between(year_start, year_end).periods("month"),
     })
 
 
@@ -142,6 +227,7 @@ def topic_detail(request, slug):
     )
     maker = CardMaker()
     return render(request, "articles/topic_detail.html", {
+        "archive_years": links.periods("year"),
         "topic": topic,
         "page_obj": page,
         "articles": articles,
@@ -203,6 +289,7 @@ def article_detail(request, pk, slug):
         ).only("pk", "slug", "identity_url")
     }
     coverage = [{"link": link, "article": in_newsroom.get(link.web_url)} for link in related]
+    section = next(iter(article.topic_links.all()), None)  # the article's first topic: its section
     outlets = {link.provider_id or link.web_url for link in related}
     return render(request, "articles/article_detail.html", {
         "article": article,
@@ -213,8 +300,21 @@ def article_detail(request, pk, slug):
         "coverage": coverage,
         "outlet_count": len(outlets),
         "player_url": article_player_url(article),
+        "section": section.tag if section else None,
+        "more_from_section": more_from_topic(section.tag, article) if section else [],
         "structured_data": structured_data(request, article),
     })
+
+
+def more_from_topic(topic, article, limit=4):
+    """Cards for the newest other public articles of `topic` (one query: their links from the
+    topic's index, the articles in the same statement); compact, so no image or topic is fetched."""
+    newest = ArticleTopic.objects.public_for_topic(topic).exclude(content_object_id=article.pk).latest()
+    others = list(Article.objects.with_cards().filter(pk__in=newest.values("content_object_id")[:limit]))
+    others.sort(key=lambda other: (other.published_at, other.pk), reverse=True)
+    for other in others:
+        other.card_image, other.card_topics = None, []
+    return cards(others)
 
 
 def structured_data(request, article):
