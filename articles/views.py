@@ -8,6 +8,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 from taggit.models import Tag
 
 from . import ranking
@@ -20,6 +21,7 @@ from .links import is_http_url
 from .models import Article, ArticleTopic, Image, Provider, RelatedLink, TopicRedirect
 from .search import search_articles
 from .text import language_tag, plain
+from .visibility import Status, status
 
 PAGE_SIZE = 20
 TOP_STORIES = 5
@@ -291,9 +293,14 @@ def article_detail(request, pk, slug):
     coverage = [{"link": link, "article": in_newsroom.get(link.web_url)} for link in related]
     section = next(iter(article.topic_links.all()), None)  # the article's first topic: its section
     outlets = {link.provider_id or link.web_url for link in related}
-    return render(request, "articles/article_detail.html", {
+    state = status(article)
+    response = render(request, "articles/article_detail.html", {
         "article": article,
-        "preview": not article.is_public,
+        "preview": state != Status.LIVE,
+        # Staff see the article's state (Draft / Scheduled / Live) and a way to the admin.
+        "status": state if is_staff else None,
+        "edit_url": (reverse("admin:articles_article_change", args=[article.pk])
+                     if is_staff and request.user.has_perm("articles.change_article") else ""),
         "language": language_tag(article.extra.get("language") if isinstance(article.extra, dict) else None),
         "lead_image": next(iter(article.images.all()), None),
         "topic_links": article.topic_links.all(),
@@ -304,6 +311,10 @@ def article_detail(request, pk, slug):
         "more_from_section": more_from_topic(section.tag, article) if section else [],
         "structured_data": structured_data(request, article),
     })
+    if is_staff:
+        # A staff page is personal (its state, the Edit link, maybe a draft): no cache may keep it.
+        add_never_cache_headers(response)
+    return response
 
 
 def more_from_topic(topic, article, limit=4):

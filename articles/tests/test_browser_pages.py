@@ -74,3 +74,25 @@ def test_reader_pages_at_phone_and_desktop_widths(live_server, browser, artifact
         shoot(page, artifacts_dir, "feeds")
     finally:
         context.close()
+
+
+def test_staff_preview_of_a_scheduled_article(live_server, browser, artifacts_dir, django_user_model):
+    from django.test import Client
+    from django.utils import timezone
+
+    scheduled = make_article("Budget embargo lifts on Friday", published_at=timezone.now() + timedelta(days=3),
+                             excerpt="Scheduled: staff see when it goes out.", topics=["Budget"])
+    admin = django_user_model.objects.create_superuser("editor", "editor@example.com", "pw")
+    client = Client()
+    client.force_login(admin)
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    host = live_server.url.split("//", 1)[1].split(":")[0]
+    context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value, "domain": host, "path": "/"}])
+    page = context.new_page()
+    try:
+        page.goto(live_server.url + scheduled.get_absolute_url())
+        assert page.locator(".preview-banner").inner_text().startswith("Scheduled for")
+        assert page.get_by_role("link", name="Edit this article in the admin").is_visible()
+        shoot(page, artifacts_dir, "article-scheduled-staff")
+    finally:
+        context.close()

@@ -445,13 +445,13 @@ def test_article_page_404s_for_drafts_future_and_unknown_ids(client):
 def test_staff_preview_unpublished_article_with_banner(client, admin_client, django_user_model):
     draft = make_article("Embargoed scoop", published=False)
     page = text(admin_client.get(draft.get_absolute_url()))
-    assert "Embargoed scoop" in page and "Preview — not published" in page
+    assert "Embargoed scoop" in page and "Draft — not published" in page
     assert '<meta name="robots" content="noindex">' in page
     user = django_user_model.objects.create_user("reader", password="pw")
     client.force_login(user)
     assert client.get(draft.get_absolute_url()).status_code == 404
     published = make_article("Public story")
-    assert "Preview — not published" not in text(admin_client.get(published.get_absolute_url()))
+    assert "not published" not in text(admin_client.get(published.get_absolute_url()))
 
 
 def test_video_article_embeds_only_a_rebuilt_allow_listed_player(client):
