@@ -149,12 +149,18 @@ class CardMaker:
             "image_src": src,
             # As text: the template would pass a number through localize() on every card.
             "image_size": (str(image.width), str(image.height)) if src and image.width and image.height else None,
-            "also_covered_by": [
-                {"url": self.url_of(other), "name": plain(other.provider.name)}
-                for other in getattr(article, "also_covered_by", ())
-            ],
+            "also_covered_by": self.other_outlets(article),
             "topics": [self.chip(name, slug) for name, slug in article.card_topics[:TOPICS_PER_CARD]],
         }
+
+    def other_outlets(self, article):
+        """"Also covered by": each other outlet once, never the card's own outlet."""
+        seen, named = {article.provider_id}, []
+        for other in getattr(article, "also_covered_by", ()):
+            if other.provider_id not in seen:
+                seen.add(other.provider_id)
+                named.append({"url": self.url_of(other), "name": plain(other.provider.name)})
+        return named
 
     def cards(self, articles, **options):
         """The cards for `articles`, in order (their parts fetched unless they have them already).

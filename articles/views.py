@@ -17,7 +17,7 @@ from .coverage import fold_page
 from .domains import normalize_domain
 from .embeds import article_player_url
 from .forms import SearchForm
-from .links import is_http_url
+from .links import image_src, is_http_url
 from .models import Article, ArticleTopic, Image, Provider, RelatedLink, TopicRedirect
 from .search import search_articles
 from .text import language_tag, plain
@@ -303,6 +303,9 @@ def article_detail(request, pk, slug):
                      if is_staff and request.user.has_perm("articles.change_article") else ""),
         "language": language_tag(article.extra.get("language") if isinstance(article.extra, dict) else None),
         "lead_image": next(iter(article.images.all()), None),
+        # A slideshow shows every image it has (a grid, no script); another item its lead image.
+        "gallery": [image for image in article.images.all() if image_src(image)] if is_slideshow(article) else [],
+        "is_video": (article.item_type or "").lower() == "video",
         "topic_links": article.topic_links.all(),
         "coverage": coverage,
         "outlet_count": len(outlets),
@@ -315,6 +318,10 @@ def article_detail(request, pk, slug):
         # A staff page is personal (its state, the Edit link, maybe a draft): no cache may keep it.
         add_never_cache_headers(response)
     return response
+
+
+def is_slideshow(article):
+    return (article.item_type or "").lower() in ("slideshow", "gallery")
 
 
 def more_from_topic(topic, article, limit=4):

@@ -96,3 +96,17 @@ def test_staff_preview_of_a_scheduled_article(live_server, browser, artifacts_di
         shoot(page, artifacts_dir, "article-scheduled-staff")
     finally:
         context.close()
+
+
+def test_a_slideshow_shows_its_six_images(live_server, browser, artifacts_dir):
+    image = live_server.url + "/static/img/favicon.svg"
+    show = make_article("Six views of the new harbour bridge", item_type="slideshow",
+                        images=[(f"{image}?n={i}", 1200, 800) for i in range(6)], excerpt="A slideshow.")
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    try:
+        page.goto(live_server.url + show.get_absolute_url())
+        assert page.locator(".gallery img").count() == 6
+        shoot(page, artifacts_dir, "article-slideshow")
+    finally:
+        context.close()
