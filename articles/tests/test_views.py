@@ -505,7 +505,7 @@ def test_search_ranks_title_matches_first_and_hides_drafts(client):
     make_article("Quantum draft", published=False)
     response = client.get(reverse("articles:search"), {"q": "quantum"})
     page = text(response)
-    assert page.index("Quantum computers arrive") < page.index("Budget talks continue")
+    assert page.index("<mark>Quantum</mark> computers arrive") < page.index("Budget talks continue")
     assert "Quantum draft" not in page
     assert "2 results" in page
 
