@@ -51,8 +51,8 @@ class ArticleFeed(Feed):
         return item.published_at
 
     def item_updateddate(self, item):
-        # A scheduled article may have been stored before it went out.
-        return max(item.updated_at, item.published_at)
+        # When the article changed, not when it was imported.
+        return item.modified_at
 
     def item_author_name(self, item):
         return plain(item.provider.name)

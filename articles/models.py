@@ -64,9 +64,14 @@ class Provider(models.Model):
 # The columns a card or a feed entry shows: list queries load only these (a sort carries every
 # column it loads, and each loaded date or JSON value is converted in Python).
 CARD_FIELDS = (
-    "identity_url", "title", "slug", "excerpt", "published_at", "updated_at", "is_featured", "pinned_home",
+    "identity_url", "title", "slug", "excerpt", "published_at", "created_at", "updated_at", "is_featured", "pinned_home",
     "provider__name", "provider__domain",
 )
+
+
+# updated_at this close to created_at: the row has not changed since it was first stored (both
+# are set at once on insert; the ORM's two clock readings differ by microseconds).
+STORED_ONCE = timedelta(seconds=1)
 
 
 class ArticleQuerySet(models.QuerySet):
@@ -84,6 +89,14 @@ class ArticleQuerySet(models.QuerySet):
 
     def by_quality(self):
         return self.order_by(F("quality").desc(nulls_last=True), "-published_at", "-id")
+
+    def newest_change(self):
+        """The latest `Article.modified_at` among these articles (one aggregate), or None."""
+        newest = self.aggregate(
+            published=models.Max("published_at"),
+            changed=models.Max("updated_at", filter=Q(updated_at__gte=F("created_at") + STORED_ONCE)),
+        )
+        return max(filter(None, newest.values()), default=None)
 
     def with_cards(self):
         """The columns a card or feed entry shows, with the provider's. Their image and topics
@@ -195,6 +208,15 @@ class Article(models.Model):
     def is_public(self):
         """Whether readers may see it now: `published()` for this one article."""
         return visibility.is_public(self)
+
+    @property
+    def modified_at(self):
+        """When the article last changed for readers: its published time, or the later time an
+        editor or a changed file rewrote it. Not the import date: a first import changes nothing
+        the publisher had not already published (sitemap lastmod, feeds, JSON-LD dateModified)."""
+        if self.updated_at is None or self.created_at is None or self.updated_at - self.created_at < STORED_ONCE:
+            return self.published_at
+        return max(filter(None, (self.updated_at, self.published_at)))
 
     @property
     def published_at_local(self):

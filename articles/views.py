@@ -19,7 +19,7 @@ from .domains import normalize_domain
 from .embeds import article_player_url
 from .forms import SearchForm
 from .highlight import SNIPPET_LENGTH, highlight
-from .links import image_src, is_http_url
+from .links import http_url, image_src, is_http_url
 from .models import Article, ArticleTopic, Image, Provider, RelatedLink, TopicRedirect
 from .search import search_articles, terms_of
 from .text import language_tag, plain
@@ -86,11 +86,18 @@ def home(request):
     fetch_parts(top + latest)  # both lists' images and topics in one pair of queries
     maker = CardMaker()
     return render(request, "articles/home.html", {
+        "og_image": first_image(top + latest),
         "lead": maker.cards(top[:1], pinned_marks=True),
         "top_stories": maker.cards(top[1:], pinned_marks=True),
         "latest": maker.cards(latest),
         "trending_topics": ranking.trending_topics(candidates, topic_rows, TRENDING_TOPICS),
     })
+
+
+def first_image(articles):
+    """The first of `articles`' lead images readers can load (for og:image), or ""."""
+    images = (getattr(article, "card_image", None) for article in articles)
+    return next((src for src in map(image_src, filter(None, images)) if src), "")
 
 
 def topic_list(request):
@@ -236,6 +243,7 @@ def topic_detail(request, slug):
         "page_obj": page,
         "articles": articles,
         "cards": maker.cards(articles),
+        "og_image": first_image(articles),  # after cards(), which fetched their images
         "sort": sort,
         "sorts": sort_options(sort),
         "provider_filter": provider,
@@ -345,9 +353,14 @@ def structured_data(request, article):
         "headline": plain(article.title)[:110],
         "url": request.build_absolute_uri(article.get_absolute_url()),
         "publisher": {"@type": "Organization", "name": plain(article.provider.name)},
+        # The outlet wrote it: feeds name no person.
+        "author": {"@type": "Organization", "name": plain(article.provider.name),
+                   "url": request.build_absolute_uri(article.provider.get_absolute_url())},
     }
+    data["mainEntityOfPage"] = {"@type": "WebPage", "@id": data["url"]}
     if article.published_at:
         data["datePublished"] = article.published_at_local.isoformat()
+        data["dateModified"] = timezone.localtime(article.modified_at).isoformat()
     if article.excerpt:
         data["description"] = plain(article.excerpt)
     images = [img.src for img in article.images.all() if is_http_url(img.src)]
@@ -355,6 +368,18 @@ def structured_data(request, article):
         data["image"] = images[:3]
     if article.web_url:
         data["isBasedOn"] = article.web_url
+    player = article_player_url(article)
+    if player:
+        data["video"] = {
+            "@type": "VideoObject",
+            "name": data["headline"],
+            "description": data.get("description") or data["headline"],
+            "embedUrl": player,
+            **({"uploadDate": data["datePublished"]} if "datePublished" in data else {}),
+            **({"thumbnailUrl": images[:1]} if images else {}),
+            **({"url": http_url(article.original_url or article.web_url)}
+               if http_url(article.original_url or article.web_url) else {}),
+        }
     return data
 
 

@@ -67,3 +67,9 @@ def page_url(context, **changes):
         params.pop("page", None)  # a new order or filter starts again at the first page
     query = params.urlencode()
     return f"?{query}" if query else "?"
+
+
+@register.simple_tag(takes_context=True)
+def absolute_url(context, url):
+    """`url` (a path on this site, or already absolute) as an absolute URL, for og:image."""
+    return context["request"].build_absolute_uri(url)
