@@ -11,6 +11,7 @@ and topics (the feeds use it too).
 """
 
 import unicodedata
+import zlib
 from urllib.parse import quote
 
 from django.contrib.humanize.templatetags.humanize import naturaltime
@@ -94,6 +95,16 @@ def fetch_parts(articles):
     return articles
 
 
+PLACEHOLDER_TONES = 8
+
+
+def placeholder(name, key):
+    """What an image box shows until (or instead of) its image: the outlet's initial on one of
+    PLACEHOLDER_TONES colours chosen by `key` (its domain), so each outlet keeps its colour."""
+    initial = next((c for c in plain(name) if c.isalnum()), "N")
+    return {"initial": initial.upper(), "tone": str(zlib.crc32((key or "").encode()) % PLACEHOLDER_TONES)}
+
+
 def truncate_chars(text, length):
     """The `truncatechars` filter's result: unchanged (NFC) when short enough, else Truncator's."""
     normalized = unicodedata.normalize("NFC", text)
@@ -147,6 +158,7 @@ class CardMaker:
             "published_ago": naturaltime(published) if published else "",
             "excerpt": truncate_chars(excerpt, EXCERPT_LENGTH) if excerpt else "",
             "image_src": src,
+            "placeholder": placeholder(provider.name, provider.domain) if src else None,
             # As text: the template would pass a number through localize() on every card.
             "image_size": (str(image.width), str(image.height)) if src and image.width and image.height else None,
             "also_covered_by": self.other_outlets(article),

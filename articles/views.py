@@ -12,7 +12,7 @@ from django.utils.cache import add_never_cache_headers
 from taggit.models import Tag
 
 from . import ranking
-from .cards import CardMaker, cards, fetch_parts
+from .cards import CardMaker, cards, fetch_parts, placeholder
 from .coverage import fold_page
 from .db.base import SEARCH_WINDOW  # at most as many results as the engines rank
 from .domains import normalize_domain
@@ -316,6 +316,7 @@ def article_detail(request, pk, slug):
         # A slideshow shows every image it has (a grid, no script); another item its lead image.
         "gallery": [image for image in article.images.all() if image_src(image)] if is_slideshow(article) else [],
         "is_video": (article.item_type or "").lower() == "video",
+        "placeholder": placeholder(article.provider.name, article.provider.domain),
         "topic_links": article.topic_links.all(),
         "coverage": coverage,
         "outlet_count": len(outlets),
