@@ -1,24 +1,23 @@
 """The readers' site: thin views over ArticleQuerySet methods. Drafts never reach them."""
 
-from datetime import datetime, time, timedelta
+from datetime import datetime
 
 from django.core.paginator import InvalidPage, Paginator
 from django.db.models import Count, Exists, OuterRef, Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import dateformat, timezone
+from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from taggit.models import Tag
 
-from . import ranking
+from . import ranking, search_results
 from .cards import CardMaker, cards, fetch_parts, placeholder
 from .coverage import fold_page
 from .db.base import SEARCH_WINDOW  # at most as many results as the engines rank
 from .domains import normalize_domain
 from .embeds import article_player_url
 from .forms import SearchForm
-from .highlight import SNIPPET_LENGTH, highlight
 from .links import http_url, image_src, is_http_url
 from .models import Article, ArticleTopic, Image, Provider, RelatedLink, TopicRedirect
 from .search import search_articles, terms_of
@@ -394,67 +393,18 @@ def search(request):
     page = None
     context = {"form": form, "query": query, "sort": data.get("sort") or "relevance"}
     if query:
-        matches = search_articles(filter_results(Article.objects.published(), data), query)
+        matches = search_articles(search_results.filtered(Article.objects.published(), data), query)
         ordered = matches.latest() if context["sort"] == "newest" else matches
         # The matches' ids in order, once (the engines rank at most SEARCH_WINDOW of them): the
         # page, its count and the filters' counts all come from them.
         ids = list(ordered.values_list("pk", flat=True)[:SEARCH_WINDOW])
         page = paginate(request, ids)
-        terms = terms_of(query)
-        articles = in_order(Article.objects.select_related("provider").only(*RESULT_FIELDS), list(page.object_list))
         context.update({
-            "results": [result_row(article, terms) for article in articles],
+            "results": search_results.rows(list(page.object_list), terms_of(query)),
             # The filters offer what the matches carry (whatever the filters chosen so far).
-            "topic_options": facet(ArticleTopic.objects.filter(content_object_id__in=ids),
-                                   "tag__slug", "tag__name", data.get("topic")),
-            "provider_options": facet(Article.objects.filter(pk__in=ids), "provider__domain", "provider__name",
-                                      data.get("provider")),
+            "topic_options": search_results.topic_options(ids, data.get("topic")),
+            "provider_options": search_results.provider_options(ids, data.get("provider")),
             "filtered": any(data.get(name) for name in ("topic", "provider", "since", "until")),
         })
     context.update({"page_obj": page, "articles": page.object_list if page else []})
     return render(request, "articles/search.html", context)
-
-
-RESULT_FIELDS = ("title", "slug", "excerpt", "published_at", "provider__name", "provider__domain")
-FACET_SIZE = 30
-
-
-def filter_results(articles, data):
-    """`articles` narrowed by the search form's filters (topic slug, outlet, date range)."""
-    if data.get("topic"):
-        articles = articles.filter(Exists(ArticleTopic.objects.filter(content_object=OuterRef("pk"),
-                                                                      tag__slug=data["topic"])))
-    if data.get("provider"):
-        articles = articles.filter(provider__domain=normalize_domain(data["provider"]))
-    zone = timezone.get_current_timezone()
-    if data.get("since"):
-        articles = articles.filter(published_at__gte=datetime.combine(data["since"], time.min, tzinfo=zone))
-    if data.get("until"):
-        articles = articles.filter(published_at__lt=datetime.combine(data["until"] + timedelta(days=1), time.min,
-                                                                     tzinfo=zone))
-    return articles
-
-
-def facet(rows, key, label, current):
-    """The FACET_SIZE values of `key` most common in `rows`, with counts (one query), as
-    [{"value", "name", "count", "current"}]; the current value is kept even when rarer."""
-    counted = list(rows.order_by().values(key, label).annotate(n=Count("pk")).order_by("-n", label)[:FACET_SIZE])
-    options = [{"value": row[key], "name": plain(row[label]), "count": row["n"], "current": row[key] == current}
-               for row in counted]
-    if current and not any(option["current"] for option in options):
-        options.append({"value": current, "name": current, "count": 0, "current": True})
-    return options
-
-
-def result_row(article, terms):
-    """A compact search result: its link, outlet, date, and title and snippet with matches marked."""
-    published = timezone.localtime(article.published_at)
-    return {
-        "url": article.get_absolute_url(),
-        "title": highlight(plain(article.title), terms),
-        "snippet": highlight(plain(article.excerpt), terms, length=SNIPPET_LENGTH),
-        "provider_name": plain(article.provider.name),
-        "provider_url": article.provider.get_absolute_url(),
-        "published_iso": published.isoformat(),
-        "published_date": dateformat.format(published, "j M Y"),
-    }

@@ -57,7 +57,7 @@ def test_feeds_and_api_carry_the_decoded_text(client, escaped_article):
 def test_cards_show_an_absolute_date_beside_the_relative_one_and_the_feed_language(client, escaped_article):
     page = client.get(reverse("articles:home")).content.decode()
     local = escaped_article.published_at
-    assert f'<time datetime="' in page
+    assert '<time datetime="' in page
     assert f"{local.day} {local:%b %Y}</time>" in page
     assert "ago)" in page or "now)" in page
     assert 'class="card__title" lang="fr"' in page
