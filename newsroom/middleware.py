@@ -21,7 +21,7 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
 
 
 class PublicGZipMiddleware(GZipMiddleware):
-    """Django's GZipMiddleware, for what anonymous readers get only (BREACH).
+    """Django's GZipMiddleware, for the pages anonymous readers get only (BREACH).
 
     Compressing a response that holds a secret next to text an attacker can reflect into it (a
     search query) lets the attacker guess the secret from the compressed size. Public pages hold
@@ -30,10 +30,15 @@ class PublicGZipMiddleware(GZipMiddleware):
     token) goes out uncompressed.
     """
 
+    # The readers' pages, feeds and sitemaps. Not the content API: its ETags and conditional
+    # requests are its own (articles/api/http.py), and its clients ask for what they accept.
+    COMPRESSED_TYPES = ("text/html", "application/rss+xml", "application/atom+xml", "application/xml")
+
     def process_response(self, request, response):
         user = getattr(request, "user", None)
         if (
-            (user is not None and user.is_authenticated)
+            response.get("Content-Type", "").split(";")[0].strip() not in self.COMPRESSED_TYPES
+            or (user is not None and user.is_authenticated)
             or request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
             or request.META.get("CSRF_COOKIE_USED")
             or response.cookies

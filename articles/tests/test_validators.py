@@ -93,6 +93,10 @@ def test_public_html_is_compressed(client):
     assert response["Content-Encoding"] == "gzip"
     assert "A story to compress" in gzip.decompress(response.content).decode()
     assert "Accept-Encoding" in response["Vary"]
+    feed = client.get(reverse("articles:latest-feed"), HTTP_ACCEPT_ENCODING="gzip")
+    assert feed["Content-Encoding"] == "gzip"
+    # The content API keeps its own ETags and answers as its clients ask.
+    assert not client.get("/api/v1/articles/", HTTP_ACCEPT_ENCODING="gzip").has_header("Content-Encoding")
 
 
 def test_pages_with_a_secret_are_never_compressed(client, admin_client):
