@@ -19,6 +19,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import dateformat, timezone
 from django.utils.text import Truncator, add_truncation_text, calculate_truncate_chars_length
 
+from .images import THUMBNAIL_WIDTH
 from .links import image_src
 from .models import ArticleTopic, Image
 from .text import language_tag, plain
@@ -79,12 +80,13 @@ def fetch_parts(articles):
     if not by_pk:
         return articles
     leads = {}
-    for article_id, url, file, width, height in (
+    for article_id, url, file, thumbnail, width, height in (
         Image.objects.filter(article_id__in=by_pk).order_by("position")
-        .values_list("article_id", "url", "file", "width", "height")
+        .values_list("article_id", "url", "file", "thumbnail", "width", "height")
     ):
         if article_id not in leads:
-            leads[article_id] = Image(article_id=article_id, url=url, file=file, width=width, height=height)
+            leads[article_id] = Image(article_id=article_id, url=url, file=file, thumbnail=thumbnail,
+                                      width=width, height=height)
     for article_id, image in leads.items():
         by_pk[article_id].card_image = image
     for article_id, name, slug in (
@@ -93,6 +95,14 @@ def fetch_parts(articles):
     ):
         by_pk[article_id].card_topics.append((name, slug))
     return articles
+
+
+def image_srcset(image, src):
+    """`srcset` for an uploaded image with a thumbnail ("thumb 320w, original 1600w"), else ""."""
+    thumb = image_src(image, thumbnail=True) if image is not None and image.thumbnail else ""
+    if not thumb or thumb == src or not image.width or image.width <= THUMBNAIL_WIDTH:
+        return ""
+    return f"{thumb} {THUMBNAIL_WIDTH}w, {src} {image.width}w"
 
 
 PLACEHOLDER_TONES = 8
@@ -159,6 +169,8 @@ class CardMaker:
             "excerpt": truncate_chars(excerpt, EXCERPT_LENGTH) if excerpt else "",
             "image_src": src,
             "placeholder": placeholder(provider.name, provider.domain) if src else None,
+            # An uploaded image's thumbnail for small boxes, the original for large ones.
+            "image_srcset": image_srcset(image, src),
             # As text: the template would pass a number through localize() on every card.
             "image_size": (str(image.width), str(image.height)) if src and image.width and image.height else None,
             "also_covered_by": self.other_outlets(article),
