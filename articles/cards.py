@@ -163,7 +163,7 @@ class CardMaker:
             "is_pinned": getattr(article, "is_pinned", False) or (article.pinned_home and pinned_marks),
             "provider_name": plain(provider.name),
             "provider_url": self.provider_url(domain=provider.domain),
-            "published_iso": local.isoformat() if local else "",
+            "published_iso": local.isoformat(timespec="seconds") if local else "",
             "published_date": dateformat.format(local, "j M Y") if local else "",
             "published_ago": naturaltime(published) if published else "",
             "excerpt": truncate_chars(excerpt, EXCERPT_LENGTH) if excerpt else "",

@@ -71,6 +71,6 @@ def row(article, terms):
         "snippet": highlight(plain(article.excerpt), terms, length=SNIPPET_LENGTH),
         "provider_name": plain(article.provider.name),
         "provider_url": article.provider.get_absolute_url(),
-        "published_iso": published.isoformat(),
+        "published_iso": published.isoformat(timespec="seconds"),
         "published_date": dateformat.format(published, "j M Y"),
     }

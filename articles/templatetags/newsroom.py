@@ -73,3 +73,10 @@ def page_url(context, **changes):
 def absolute_url(context, url):
     """`url` (a path on this site, or already absolute) as an absolute URL, for og:image."""
     return context["request"].build_absolute_uri(url)
+
+
+@register.filter
+def datetime_attr(value):
+    """A datetime as HTML's `datetime` attribute wants it: ISO 8601 to the second (the HTML
+    checker refuses more than three digits of a second)."""
+    return value.isoformat(timespec="seconds") if value else ""
