@@ -173,16 +173,19 @@ class CardMaker:
             "image_srcset": image_srcset(image, src),
             # As text: the template would pass a number through localize() on every card.
             "image_size": (str(image.width), str(image.height)) if src and image.width and image.height else None,
+            # Stories (articles/stories/folding.py): how many outlets cover this one, and some of them.
+            "outlets": getattr(article, "story_outlets", 1),
             "also_covered_by": self.other_outlets(article),
             "topics": [self.chip(name, slug) for name, slug in article.card_topics[:TOPICS_PER_CARD]],
         }
 
     def other_outlets(self, article):
-        """"Also covered by": each other outlet once, never the card's own outlet."""
-        seen, named = {article.provider_id}, []
+        """"Also covered by": each other outlet once, never the card's own outlet (by its domain:
+        `attach_other_outlets` gives its story's other articles with their outlets' names and domains)."""
+        seen, named = {article.provider.domain}, []
         for other in getattr(article, "also_covered_by", ()):
-            if other.provider_id not in seen:
-                seen.add(other.provider_id)
+            if other.provider.domain not in seen:
+                seen.add(other.provider.domain)
                 named.append({"url": self.url_of(other), "name": plain(other.provider.name)})
         return named
 

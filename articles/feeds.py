@@ -18,8 +18,9 @@ from django.utils.feedgenerator import Atom1Feed, Enclosure
 from django.utils.html import escape
 
 from .cards import article_urls, fetch_parts
+from .domains import normalize_domain
 from .links import is_http_url
-from .models import Article, ArticleTopic, Provider, TopicRedirect
+from .models import Article, ArticleTopic, Provider, ProviderAlias, TopicRedirect
 from .text import plain
 
 FEED_LENGTH = 50
@@ -112,6 +113,10 @@ class TopicFeed(ArticleFeed):
         return f"Newsroom: {obj.name}"
 
     def description(self, obj):
+        # RSS readers render the channel's <description> as HTML, as they do an item's.
+        return escape(self.subtitle_text(obj))
+
+    def subtitle_text(self, obj):
         return f"The latest articles about {obj.name} on Newsroom."
 
     def link(self, obj):
@@ -136,11 +141,25 @@ class TopicAtomFeed(TopicFeed):
     url_name = "articles:topic-atom"
 
     def subtitle(self, obj):
-        return self.description(obj)
+        return self.subtitle_text(obj)  # Django writes Atom's <subtitle> as text: no escaping
 
 
 class ProviderFeed(ArticleFeed):
-    """One outlet's latest published articles; an outlet with none is a 404, as its page is."""
+    """One outlet's latest published articles; an outlet with none is a 404, as its page is. A
+    merged-away outlet's feed redirects to the feed of the one that absorbed it, as its page does."""
+
+    url_name = "articles:provider-feed"
+
+    def __call__(self, request, *args, **kwargs):
+        try:
+            return super().__call__(request, *args, **kwargs)
+        except Http404:
+            # Only an unknown domain pays for the alias look-up.
+            alias = (ProviderAlias.objects.select_related("provider")
+                     .filter(domain=normalize_domain(kwargs["domain"])).first())
+            if alias is None:
+                raise
+            return HttpResponsePermanentRedirect(reverse(self.url_name, kwargs={"domain": alias.provider.domain}))
 
     def get_object(self, request, domain):
         public = Article.objects.published().filter(provider=OuterRef("pk"))
@@ -150,6 +169,10 @@ class ProviderFeed(ArticleFeed):
         return f"Newsroom: {plain(obj.name)}"
 
     def description(self, obj):
+        # RSS readers render the channel's <description> as HTML, as they do an item's.
+        return escape(self.subtitle_text(obj))
+
+    def subtitle_text(self, obj):
         return f"The latest articles from {plain(obj.name)} on Newsroom."
 
     def link(self, obj):
@@ -161,6 +184,7 @@ class ProviderFeed(ArticleFeed):
 
 class ProviderAtomFeed(ProviderFeed):
     feed_type = Atom1Feed
+    url_name = "articles:provider-atom"
 
     def subtitle(self, obj):
-        return self.description(obj)
+        return self.subtitle_text(obj)  # Django writes Atom's <subtitle> as text: no escaping

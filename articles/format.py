@@ -22,6 +22,24 @@ RELATED_KEYS = (
 )
 PROVIDER_KEYS = ("name", "domain", "images")
 
+# The article's list keys: stored as rows, where `null` and `[]` both become no rows. A list
+# key the file gave as null is recorded in source_keys as "images=null", so the export gives
+# null back.
+LIST_KEYS = ("topics", "images", "related")
+NULL_SUFFIX = "=null"
+
+
+def source_keys(mapping):
+    """An article mapping's keys in order, as `source_keys` records them (null lists marked)."""
+    return [f"{key}{NULL_SUFFIX}" if key in LIST_KEYS and mapping[key] is None else key for key in mapping]
+
+
+def key_name(entry):
+    """A source_keys entry -> (the key, whether the file gave it as a null list)."""
+    if entry.endswith(NULL_SUFFIX) and entry[: -len(NULL_SUFFIX)] in LIST_KEYS:
+        return entry[: -len(NULL_SUFFIX)], True
+    return entry, False
+
 # Values the JSON columns cannot hold natively are tagged, so the exporter gives them back.
 TIMESTAMP_TAG = "$timestamp"
 DATE_TAG = "$date"

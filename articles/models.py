@@ -10,11 +10,13 @@ exactly as it came.
 from datetime import timedelta
 from datetime import timezone as dt_timezone
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connections, models
 from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.fields.json import KT
 from django.db.models.functions import TruncMonth, TruncYear
 from django.urls import reverse
+from django.utils import timezone
 from taggit.managers import TaggableManager
 from taggit.models import Tag, TaggedItemBase
 
@@ -65,7 +67,7 @@ class Provider(models.Model):
 # column it loads, and each loaded date or JSON value is converted in Python).
 CARD_FIELDS = (
     "identity_url", "title", "slug", "excerpt", "published_at", "created_at", "updated_at", "is_featured", "pinned_home",
-    "provider__name", "provider__domain",
+    "provider__name", "provider__domain", "story",
 )
 
 
@@ -176,6 +178,11 @@ class Article(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     topics = TaggableManager(through="ArticleTopic", blank=True, related_name="articles")
+    story = models.ForeignKey(
+        "Story", on_delete=models.SET_NULL, null=True, blank=True, related_name="articles",
+        help_text="The story this article covers, with other outlets' articles (articles/stories/). "
+                  "Empty until clustering has seen it.",
+    )
 
     objects = ArticleQuerySet.as_manager()
 
@@ -196,6 +203,9 @@ class Article(models.Model):
             # which cannot use article_pub_date there but does match this partial index.
             models.Index(fields=["-published_at"], condition=visibility.published_flag_q(), name="article_public_date"),
             models.Index(fields=["-published_at"], condition=Q(pinned_home=True), name="article_pinned_home"),
+            # The desk's drafts, oldest first, and their count: the few drafts alone.
+            models.Index(fields=["published_at", "id"], condition=visibility.status_q(visibility.Status.DRAFT),
+                         name="article_drafts"),
         ]
 
     def __str__(self):
@@ -359,15 +369,56 @@ class ArticleTopic(TaggedItemBase):
         return f"{self.content_object_id} → {self.tag}"
 
 
-class TopicRedirect(models.Model):
-    """An old topic slug (after a rename or merge) that now points to another topic."""
+def alias_key(name):
+    """How an alias's name is matched: the importer's case-insensitive spelling of a topic."""
+    return name.strip().casefold()
 
-    old_slug = models.SlugField(max_length=100, unique=True, allow_unicode=True)
+
+class TopicRedirect(models.Model):
+    """A topic alias: an old name and/or slug (after a rename or merge) that now means another
+    topic. The importer resolves the name (case-insensitively, `old_key`) and the slug; the topic
+    pages and feeds answer the slug with a 301. Never the name or slug of a live topic
+    (articles/curation.py keeps it so)."""
+
+    old_slug = models.SlugField(max_length=100, unique=True, allow_unicode=True, blank=True, null=True)
+    old_name = models.CharField(max_length=100, blank=True, null=True)
+    old_key = models.CharField(max_length=100, unique=True, blank=True, null=True, editable=False)
     topic = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="redirects")
     created_at = models.DateTimeField(auto_now_add=True)
 
+    class Meta:
+        verbose_name = "topic alias"
+        verbose_name_plural = "topic aliases"
+
     def __str__(self):
-        return f"{self.old_slug} → {self.topic.slug}"
+        return f"{self.old_name or self.old_slug} → {self.topic.name}"
+
+    def save(self, *args, **kwargs):
+        self.old_name = self.old_name or None
+        self.old_slug = self.old_slug or None
+        self.old_key = alias_key(self.old_name) if self.old_name else None
+        super().save(*args, **kwargs)
+
+
+class ProviderAlias(models.Model):
+    """A merged-away provider's domain: its articles and related links, in later imports too,
+    belong to `provider`, and its page answers with a 301 to the provider's."""
+
+    domain = models.CharField(max_length=253, unique=True)
+    provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="aliases")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["domain"]
+        verbose_name = "provider alias"
+        verbose_name_plural = "provider aliases"
+
+    def __str__(self):
+        return f"{self.domain} → {self.provider.domain}"
+
+    def save(self, *args, **kwargs):
+        self.domain = normalize_domain(self.domain)
+        super().save(*args, **kwargs)
 
 
 class Topic(Tag):
@@ -471,6 +522,15 @@ class ImportJob(models.Model):
     files_done = models.PositiveIntegerField(default=0)
     result = models.JSONField(blank=True, null=True, help_text="Summary, refused files, warnings and outcomes.")
     error = models.TextField(blank=True, default="")
+    # A worker's lease: it renews heartbeat_at as it goes; a job whose heartbeat is older than
+    # NEWSROOM_JOB_STALE_SECONDS lost its worker and is queued again (articles/import_jobs.py).
+    task_id = models.CharField(max_length=64, blank=True, default="")
+    attempt = models.PositiveSmallIntegerField(default=0)
+    heartbeat_at = models.DateTimeField(blank=True, null=True)
+    imported = models.JSONField(
+        default=dict, blank=True, help_text="Staged path → [outcome, article id], batch by batch, across attempts."
+    )
+    events = models.JSONField(default=list, blank=True, help_text="What happened to the job, for the editor.")
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -486,3 +546,89 @@ class ImportJob(models.Model):
     @property
     def percent_done(self):
         return int(100 * self.files_done / self.files_total) if self.files_total else 100
+
+
+class ArticleVersion(models.Model):
+    """An article's editable fields as they stood after one save, action, restore or import.
+
+    Written by articles/revisions.py; the article's History page compares and restores them.
+    """
+
+    class Origin(models.TextChoices):
+        EDITOR = "editor", "Editor"
+        IMPORT = "import", "Feed import"
+        RESTORE = "restore", "Restored"
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="versions")
+    created_at = models.DateTimeField(default=timezone.now)
+    user = models.ForeignKey(
+        "auth.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="article_versions"
+    )
+    origin = models.CharField(max_length=10, choices=Origin.choices)
+    message = models.CharField(max_length=300, blank=True, default="")
+    snapshot = models.JSONField(
+        encoder=DjangoJSONEncoder, help_text="The editable fields (articles.revisions.VERSIONED) at this version."
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "article version"
+        indexes = [models.Index(fields=["article", "-created_at", "-id"], name="articleversion_article_date")]
+
+    def __str__(self):
+        return f"{self.article_id} at {self.created_at:%Y-%m-%d %H:%M} ({self.get_origin_display()})"
+
+
+class ContentVersion(models.Model):
+    """One row: the version of everything readers see, bumped by every change.
+
+    Kept in the database so that every process (app servers with their own memory caches, the
+    import command, the job worker) agrees on it without a shared cache.
+    """
+
+    version = models.BigIntegerField(default=1)
+    changed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "content version"
+
+
+class ExportJob(models.Model):
+    """Articles an editor chose to export, written to a zip in the background."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    created_by = models.ForeignKey(
+        "auth.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="export_jobs"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(blank=True, null=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    article_ids = models.JSONField(default=list)
+    files_total = models.PositiveIntegerField(default=0)
+    files_done = models.PositiveIntegerField(default=0)
+    archive = models.CharField(max_length=1000, blank=True, default="", help_text="The finished zip on disk.")
+    error = models.TextField(blank=True, default="")
+    # The worker's lease, as for ImportJob: a stale job is started again by another worker.
+    attempt = models.PositiveSmallIntegerField(default=0)
+    heartbeat_at = models.DateTimeField(blank=True, null=True)
+    events = models.JSONField(default=list, blank=True, help_text="What happened to the job, for the editor.")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "export job"
+
+    def __str__(self):
+        return f"Export #{self.pk} ({self.get_status_display()})"
+
+    @property
+    def is_finished(self):
+        return self.status in (self.Status.DONE, self.Status.FAILED)
+
+
+# Stories' tables live beside their code; importing them here registers them with the app.
+from .stories.models import ArticleVector, Story, StoryDecision  # noqa: E402,F401

@@ -27,6 +27,7 @@ class Candidate:
     heat: int | None
     published_at: object  # an aware datetime
     pinned_home: bool = False
+    story_id: int | None = None  # the front page shows one card per story (articles/stories/)
 
 
 def half_life_hours():

@@ -2,20 +2,25 @@
 
 The view (articles/views.py) finds the matches with `search.search_articles`; this module narrows
 them by the form's filters, counts the topics and outlets the matches carry, and turns a page of
-them into rows whose title and snippet have the query's words in <mark> (articles/highlight.py).
+them into rows whose title and snippet have the query's words in <mark>: words matched as the engines
+match them (`search.match_spans`), the snippet from the excerpt or else the body (`search.snippet`).
 """
 
 from datetime import datetime, time, timedelta
 
 from django.db.models import Count, Exists, OuterRef
 from django.utils import dateformat, timezone
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 
+from .cards import truncate_chars
 from .domains import normalize_domain
-from .highlight import SNIPPET_LENGTH, highlight
 from .models import Article, ArticleTopic
+from .search import SNIPPET_LENGTH, match_spans, plain_text, snippet
 from .text import plain
 
-RESULT_FIELDS = ("title", "slug", "excerpt", "published_at", "provider__name", "provider__domain")
+# The body too: a result's snippet comes from it when the excerpt holds no match.
+RESULT_FIELDS = ("title", "slug", "excerpt", "body", "published_at", "provider__name", "provider__domain")
 FACET_SIZE = 30
 
 
@@ -62,13 +67,26 @@ def rows(pks, terms):
     return [row(by_pk[pk], terms) for pk in pks if pk in by_pk]
 
 
+def marked(text, terms):
+    """`text` escaped, the words `terms` match (as the engines match them) in <mark>."""
+    out, position = [], 0
+    for start, end in match_spans(text, terms):
+        out += [escape(text[position:start]), f"<mark>{escape(text[start:end])}</mark>"]
+        position = end
+    out.append(escape(text[position:]))
+    return mark_safe("".join(out))  # every piece of the text went through escape(); only the <mark>s are ours
+
+
 def row(article, terms):
-    """A compact search result: its link, outlet, date, and title and snippet with matches marked."""
+    """A compact search result: its link, outlet, date, and title and snippet with matches marked.
+    The snippet is the excerpt's passage that matched, else the body's, else the excerpt's start."""
     published = timezone.localtime(article.published_at)
+    excerpt = plain(article.excerpt)
     return {
         "url": article.get_absolute_url(),
-        "title": highlight(plain(article.title), terms),
-        "snippet": highlight(plain(article.excerpt), terms, length=SNIPPET_LENGTH),
+        "title": marked(plain(article.title), terms),
+        "snippet": (snippet(excerpt, terms) or snippet(plain_text(article.body or ""), terms)
+                    or truncate_chars(excerpt, SNIPPET_LENGTH)),
         "provider_name": plain(article.provider.name),
         "provider_url": article.provider.get_absolute_url(),
         "published_iso": published.isoformat(timespec="seconds"),

@@ -13,14 +13,14 @@ from taggit.models import Tag
 
 from . import ranking, search_results
 from .cards import CardMaker, cards, fetch_parts, placeholder
-from .coverage import fold_page
 from .db.base import SEARCH_WINDOW  # at most as many results as the engines rank
 from .domains import normalize_domain
 from .embeds import article_player_url
 from .forms import SearchForm
 from .links import http_url, image_src, is_http_url
-from .models import Article, ArticleTopic, Image, Provider, RelatedLink, TopicRedirect
-from .search import search_articles, terms_of
+from .models import Article, ArticleTopic, Image, Provider, ProviderAlias, RelatedLink, TopicRedirect
+from .search import find
+from .stories.folding import FoldedList, attach_other_outlets, more_like_this, story_coverage
 from .text import language_tag, plain
 from .visibility import Status, status
 
@@ -64,21 +64,39 @@ def front_page_candidates():
     `ranking.CANDIDATES` public ones (the newest first), as `ranking.Candidate`s. Two indexed
     queries: OR-ing the pinned flag into the second would make the database scan every article."""
     published = Article.objects.published()
-    columns = ("pk", "heat", "published_at", "pinned_home")
+    columns = ("pk", "heat", "published_at", "pinned_home", "story_id")
     pinned = published.filter(pinned_home=True).latest().values_list(*columns)[:TOP_STORIES]
     recent = published.latest().values_list(*columns)[:ranking.CANDIDATES]
     rows = {row[0]: ranking.Candidate(*row) for row in [*pinned, *recent]}
     return list(rows.values())
 
 
+def one_per_story(pks, story_of):
+    """`pks` (in the list's order) keeping each story's first; an article without a story stands alone."""
+    seen, kept = set(), []
+    for pk in pks:
+        story = story_of.get(pk)
+        if story is None or story not in seen:
+            seen.add(story)
+            kept.append(pk)
+    return kept
+
+
 def home(request):
     candidates = front_page_candidates()
-    top_ids = ranking.top_stories(candidates, TOP_STORIES)
+    story_of = {c.pk: c.story_id for c in candidates}
+    # One card per story: of each, its best-ranked article leads and its newest is the latest.
+    top_ids = one_per_story(ranking.top_stories(candidates, len(candidates)), story_of)[:TOP_STORIES]
+    top_stories = {story_of[pk] for pk in top_ids if story_of[pk]}
     newest = sorted(candidates, key=lambda c: (c.published_at, c.pk), reverse=True)
-    latest_ids = [c.pk for c in newest if c.pk not in set(top_ids)][:LATEST_ON_HOME]
+    latest_ids = one_per_story(
+        [c.pk for c in newest if c.pk not in set(top_ids) and (not c.story_id or c.story_id not in top_stories)],
+        story_of,
+    )[:LATEST_ON_HOME]
     shown = Article.objects.with_cards().in_bulk([*top_ids, *latest_ids])  # all public: candidates
     top = [shown[pk] for pk in top_ids if pk in shown]
     latest = [shown[pk] for pk in latest_ids if pk in shown]
+    attach_other_outlets(top + latest)  # no query while no shown article has a story
     topic_rows = ArticleTopic.objects.filter(content_object_id__in=[c.pk for c in candidates]).values_list(
         "content_object_id", "tag__name", "tag__slug"
     )
@@ -215,16 +233,18 @@ def topic_detail(request, slug):
     total, leaders, from_provider = links.outlets(30, provider_id=provider_id)
     if not total:
         raise Http404("No public article has this topic.")
-    listed, count = (links.filter(article_provider_id=provider_id), from_provider) if provider else (links, total)
+    listed = links.filter(article_provider_id=provider_id) if provider else links
     sort = sort_choice(request)
-    page = paginate(request, getattr(listed, SORTS[sort][1])().values_list("content_object_id", "pinned"), count=count)
+    folded = FoldedList(getattr(listed, SORTS[sort][1])(), values=("content_object_id", "pinned"),
+                        total=from_provider if provider else total,
+                        story="content_object__story_id", article="content_object_id")
+    page = paginate(request, folded)
     pinned = {pk for pk, is_pinned in page.object_list if is_pinned}
     # The links were public: their articles need no second filter.
     articles = in_order(Article.objects.with_cards(), [pk for pk, _ in page.object_list])
     for article in articles:
         article.is_pinned = article.pk in pinned
-    in_topic = Article.objects.published().filter(topic_links__tag=topic)
-    articles = fold_page(articles, in_topic, pinned=pinned)
+    attach_other_outlets(articles)
 
     # Co-occurrence over the topic's first 500 articles: what readers of this topic also follow.
     newest = links.latest().values("content_object_id")[:500]
@@ -240,6 +260,7 @@ def topic_detail(request, slug):
         "archive_years": links.periods("year"),
         "topic": topic,
         "page_obj": page,
+        "article_count": from_provider if provider else total,  # the page folds stories; this counts articles
         "articles": articles,
         "cards": maker.cards(articles),
         "og_image": first_image(articles),  # after cards(), which fetched their images
@@ -264,12 +285,20 @@ def provider_detail(request, domain):
         target = reverse("articles:provider-detail", kwargs={"domain": normalized})
         query = request.GET.urlencode()
         return redirect(f"{target}?{query}" if query else target, permanent=True)
-    provider = get_object_or_404(Provider, domain=domain)
+    provider = Provider.objects.filter(domain=domain).first()
+    if provider is None:
+        # A merged-away provider's page leads to the one that absorbed it.
+        alias = get_object_or_404(ProviderAlias.objects.select_related("provider"), domain=domain)
+        target = alias.provider.get_absolute_url()
+        query = request.GET.urlencode()
+        return redirect(f"{target}?{query}" if query else target, permanent=True)
     sort = sort_choice(request)
     articles = getattr(Article.objects.published().filter(provider=provider), SORTS[sort][1])()
-    page = paginate(request, articles.with_cards())
+    page = paginate(request, FoldedList(articles, values=("pk",), total=articles.count(), story="story_id", article="id"))
     if not page.paginator.count:
         raise Http404("No public article comes from this provider.")
+    page.object_list = in_order(articles.with_cards(), [pk for pk, in page.object_list])
+    attach_other_outlets(page.object_list)
     return render(request, "articles/provider_detail.html", {
         "provider": provider,
         "page_obj": page,
@@ -319,6 +348,9 @@ def article_detail(request, pk, slug):
         "topic_links": article.topic_links.all(),
         "coverage": coverage,
         "outlet_count": len(outlets),
+        # The story's other articles here, less those the feed's coverage list already links to.
+        "story_coverage": [a for a in story_coverage(article) if a.identity_url not in in_newsroom],
+        "more_like_this": more_like_this(article),
         "player_url": article_player_url(article),
         "section": section.tag if section else None,
         "more_from_section": more_from_topic(section.tag, article) if section else [],
@@ -390,21 +422,23 @@ def search(request):
         form.is_valid()  # a field in error is left out of cleaned_data (and shown); the others apply
         data = form.cleaned_data
     query = data.get("q", "")
-    page = None
+    page = found = None
     context = {"form": form, "query": query, "sort": data.get("sort") or "relevance"}
     if query:
-        matches = search_articles(search_results.filtered(Article.objects.published(), data), query)
-        ordered = matches.latest() if context["sort"] == "newest" else matches
+        # The matches (or, for a query with none, a typo correction's, with "Did you mean …?") among
+        # the articles the filters leave.
+        found = find(search_results.filtered(Article.objects.published(), data), query)
+        ordered = found.articles.latest() if context["sort"] == "newest" else found.articles
         # The matches' ids in order, once (the engines rank at most SEARCH_WINDOW of them): the
         # page, its count and the filters' counts all come from them.
         ids = list(ordered.values_list("pk", flat=True)[:SEARCH_WINDOW])
         page = paginate(request, ids)
         context.update({
-            "results": search_results.rows(list(page.object_list), terms_of(query)),
+            "results": search_results.rows(list(page.object_list), found.terms),
             # The filters offer what the matches carry (whatever the filters chosen so far).
             "topic_options": search_results.topic_options(ids, data.get("topic")),
             "provider_options": search_results.provider_options(ids, data.get("provider")),
             "filtered": any(data.get(name) for name in ("topic", "provider", "since", "until")),
         })
-    context.update({"page_obj": page, "articles": page.object_list if page else []})
+    context.update({"found": found, "page_obj": page, "articles": page.object_list if page else []})
     return render(request, "articles/search.html", context)

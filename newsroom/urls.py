@@ -7,8 +7,11 @@ from django.views.generic import TemplateView
 
 from articles.page_cache import cached_public_page
 from articles.sitemaps import sitemaps
+from newsroom.lockout import throttled_password_change
 
 urlpatterns = [
+    # Before the admin's own: wrong old passwords count as failed logins (newsroom/lockout.py).
+    path("admin/password_change/", throttled_password_change(admin.site.admin_view(admin.site.password_change))),
     path("admin/", admin.site.urls),
     path(
         "sitemap.xml",

@@ -5,6 +5,7 @@ from django.contrib.admin.models import CHANGE, LogEntry
 from django.core.paginator import Paginator
 from django.template.response import TemplateResponse
 from django.utils.functional import cached_property
+from django.utils.translation import ngettext
 
 from articles import db
 
@@ -70,3 +71,8 @@ class EstimatedCountPaginator(Paginator):
             return estimate
         return super().count
 
+
+
+def counted(count, singular, plural):
+    """"1 article", "3 articles": the number with the word in the right number."""
+    return ngettext("%(count)s " + singular, "%(count)s " + plural, count) % {"count": f"{count:,}"}

@@ -2,8 +2,9 @@
 costs what page 1 costs, and an article published meanwhile neither repeats nor hides one.
 
 Articles are paged on (order column, id): (published_at, id), (heat, id) or (quality, id),
-newest/highest first, articles without heat or quality last. Topics and providers are paged on
-their slug or domain. A cursor is opaque to clients: base64 of [order, direction, value, id].
+newest/highest first, articles without heat or quality last. Stories are paged on (the time of
+their last public article, id), newest first. Topics and providers are paged on their slug or
+domain. A cursor is opaque to clients: base64 of [order, direction, value, id].
 """
 
 import base64
@@ -17,6 +18,7 @@ from django.utils.dateparse import parse_datetime
 # order -> the article column it sorts by (descending; ties by id, descending).
 ORDERS = {"latest": "published_at", "trending": "heat", "quality": "quality"}
 NAME_ORDER = "name"  # topics by slug, providers by domain: ascending, unique
+STORY_ORDER = "stories"  # stories by their last public article's time, then id: descending
 MAX_ID = 2**63 - 1
 
 
@@ -45,10 +47,10 @@ class Cursor:
         if order == NAME_ORDER:
             if not isinstance(value, str) or "\x00" in value or pk != 0:
                 raise ValueError("not a cursor of this API.")
-        elif order in ORDERS:
+        elif order in ORDERS or order == STORY_ORDER:
             if type(pk) is not int or not 1 <= pk <= MAX_ID:
                 raise ValueError("not a cursor of this API.")
-            value = _column_value(order, value)
+            value = _column_value("latest" if order == STORY_ORDER else order, value)
         else:
             raise ValueError("not a cursor of this API.")
         return cls(order, direction == "b", value, pk)
@@ -135,6 +137,36 @@ def paginate_names(queryset, column, *, limit, cursor=None):
 
     def at(item, *, before):
         return Cursor(NAME_ORDER, before, item[column] if isinstance(item, dict) else getattr(item, column))
+
+    has_next = more if not before else bool(items)
+    has_previous = (cursor is not None and bool(items)) if not before else more
+    return Page(
+        items,
+        next=at(items[-1], before=False) if has_next and items else None,
+        previous=at(items[0], before=True) if has_previous and items else None,
+    )
+
+
+def paginate_stories(rows, *, limit, cursor=None):
+    """One page of `rows` (grouped story rows with `story_id` and a never-NULL `last`), newest first,
+    with cursors to the pages on either side (or None)."""
+    if cursor is not None and cursor.order != STORY_ORDER:
+        raise ValueError("this cursor belongs to another list.")
+    before = cursor is not None and cursor.before
+    if cursor is not None:
+        value, pk = cursor.value, cursor.pk
+        if before:
+            rows = rows.filter(Q(last__gt=value) | Q(last=value, story_id__gt=pk))
+        else:
+            rows = rows.filter(Q(last__lt=value) | Q(last=value, story_id__lt=pk))
+    ordered = rows.order_by("last", "story_id") if before else rows.order_by("-last", "-story_id")
+    found = list(ordered[: limit + 1])
+    items, more = found[:limit], len(found) > limit
+    if before:
+        items.reverse()
+
+    def at(row, *, before):
+        return Cursor(STORY_ORDER, before, row["last"], row["story_id"])
 
     has_next = more if not before else bool(items)
     has_previous = (cursor is not None and bool(items)) if not before else more

@@ -155,6 +155,27 @@ NAME_CURSOR = Param(
     "cursor", "Where a page starts: copy it from a page's `next` or `previous` link.",
     {"type": "string", "minLength": 1}, cursor)
 
+STORY_TOPIC = Param("topic", "Only stories with a public article on this topic (its slug).", NAME_SCHEMA,
+                    text(MAX_NAME_LENGTH), example="ai")
+STORY_PROVIDER = Param("provider", "Only stories a public article of this provider (its domain) covers.", NAME_SCHEMA,
+                       text(MAX_NAME_LENGTH), example="bbc.co.uk")
+STORY_PUBLISHED_AFTER = Param(
+    "published_after", "Only stories with a public article published at or after this time (their "
+    "`last_published_at`; ISO 8601, UTC unless it says).",
+    {"type": "string", "format": "date-time"}, moment, example="2026-01-31T00:00:00Z")
+STORY_PUBLISHED_BEFORE = Param(
+    "published_before", "Only stories with a public article published before this time (their "
+    "`first_published_at`; ISO 8601, UTC unless it says).",
+    {"type": "string", "format": "date-time"}, moment)
+STORY_CURSOR = Param(
+    "cursor", "Where a page starts: copy it from a page's `next` or `previous` link.",
+    {"type": "string", "minLength": 1}, cursor)
+STORY_LIMIT = Param(
+    "limit", f"Stories per page, 1 to {MAX_LIMIT}.",
+    {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
+    positive_integer(MAX_LIMIT), default=DEFAULT_LIMIT)
+
 ARTICLE_LIST = (TOPIC, PROVIDER, STORY, PUBLISHED_AFTER, PUBLISHED_BEFORE, QUERY, ORDER, CURSOR, LIMIT, FIELDS)
 ARTICLE_DETAIL = (FIELDS,)
 NAME_LIST = (NAME_CURSOR, PAGE_LIMIT)
+STORY_LIST = (STORY_TOPIC, STORY_PROVIDER, STORY_PUBLISHED_AFTER, STORY_PUBLISHED_BEFORE, STORY_CURSOR, STORY_LIMIT)

@@ -7,7 +7,7 @@ the readers' pages, `image_src`). Imported text is data here (its HTML character
 """
 
 from ..cards import Reverser, article_urls
-from ..models import Article, ArticleTopic, Image
+from ..models import ArticleTopic, Image
 from ..links import http_url, image_src
 from ..text import plain
 
@@ -15,12 +15,10 @@ ARTICLE_FIELDS = (
     "id", "url", "web_url", "title", "excerpt", "published_at", "type", "provider", "topics", "images",
     "heat", "quality", "story",
 )
-# Articles join stories in the stories issue (Article.story); until then no article has one.
-HAS_STORIES = any(field.name == "story" for field in Article._meta.concrete_fields)
 # The article columns the objects read (the order columns among them: the cursor needs them).
 ARTICLE_COLUMNS = (
     "identity_url", "web_url", "title", "slug", "excerpt", "published_at", "published_at_offset", "item_type",
-    "heat", "quality", "provider__name", "provider__domain", *(("story",) if HAS_STORIES else ()),
+    "heat", "quality", "provider__name", "provider__domain", "story",
 )
 
 
@@ -81,14 +79,9 @@ def _article(article, fields, links, topics, images):
         "images": lambda: images,
         "heat": lambda: article.heat,
         "quality": lambda: article.quality,
-        "story": lambda: story_id(article),
+        "story": lambda: article.story_id,
     }
     return {name: values[name]() for name in ARTICLE_FIELDS if name in fields}
-
-
-def story_id(article):
-    """The id of the article's story, or None (read from the loaded row: never a query per article)."""
-    return article.__dict__.get("story_id")
 
 
 def _topics(ids, links):

@@ -80,7 +80,27 @@ SCHEMAS = {
         "articles_url": {**LINK, "description": "The API's list of those articles."},
     }),
     "ProviderPage": page_of("Provider"),
-    "Index": obj({name: LINK for name in ("articles", "topics", "providers", "schema", "docs")}),
+    "ArticleRef": obj({
+        "id": {"type": "integer", "minimum": 1},
+        "url": {**LINK, "description": "The article's page on this site."},
+        "title": {"type": "string"},
+        "provider": ref("ProviderRef"),
+    }),
+    "Story": obj({
+        "id": {"type": "integer", "minimum": 1},
+        "size": {"type": "integer", "minimum": 1, "description": "How many public articles the story has."},
+        "lead": {**ref("ArticleRef"), "description": (
+            "The public article standing for the story: the one editors chose or the first published.")},
+        "outlets": {"type": "array", "items": ref("ProviderRef"), "minItems": 1,
+                    "description": "The providers of its public articles, the first to cover it first."},
+        "first_published_at": {"type": "string", "format": "date-time",
+                               "description": "Its first public article's time (UTC)."},
+        "last_published_at": {"type": "string", "format": "date-time",
+                              "description": "Its last public article's time (UTC)."},
+        "articles_url": {**LINK, "description": "The API's list of its public articles."},
+    }, description="Outlets' articles on one event, counted from the public ones only."),
+    "StoryPage": page_of("Story"),
+    "Index": obj({name: LINK for name in ("articles", "stories", "topics", "providers", "schema", "docs")}),
     "Error": obj({"error": obj({
         "status": {"type": "integer"},
         "code": {"type": "string", "enum": [
@@ -99,6 +119,11 @@ OPERATIONS = (
      "every public article; a cursor keeps its place however deep the page.", "ArticlePage"),
     ("article-detail", {"pk": ("id", {"type": "integer", "minimum": 1}, "The article's id.")},
      "One public article", "A draft or scheduled article is a 404, as an unknown id is.", "Article"),
+    ("story-list", {}, "Stories with public articles",
+     "Latest first (by `last_published_at`, then id). A story counts only its public articles: one with "
+     "none is absent. Filters combine (all must hold).", "StoryPage"),
+    ("story-detail", {"pk": ("id", {"type": "integer", "minimum": 1}, "The story's id.")},
+     "One story", "404 unless the story has a public article.", "Story"),
     ("topic-list", {}, "Topics with public articles",
      "By slug. A topic only drafts or scheduled articles carry is absent.", "TopicPage"),
     ("topic-detail", {"slug": ("slug", {"type": "string"}, "The topic's slug.")},
@@ -164,7 +189,7 @@ def openapi():
             "title": "Newsroom content API",
             "version": "1",
             "description": (
-                "Read-only JSON over the public articles, topics and providers of this site: drafts and "
+                "Read-only JSON over the public articles, stories, topics and providers of this site: drafts and "
                 "scheduled articles never appear. Any origin may call it (CORS); each address may make "
                 "a limited number of requests per minute (429 with Retry-After beyond)."
             ),

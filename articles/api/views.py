@@ -1,8 +1,8 @@
 """The API's endpoints: thin over the published rule, the cursor and the representations.
 
 Every article comes from `Article.objects.published()`; every topic from
-`ArticleTopic.objects.public()` (the same rule on each link's copied article columns). A topic
-or a provider no public article carries is unknown here: absent from lists, 404 on its own.
+`ArticleTopic.objects.public()` (the same rule on each link's copied article columns). A topic,
+a provider or a story no public article carries is unknown here: absent from lists, 404 on its own.
 """
 
 from urllib.parse import urlencode
@@ -16,9 +16,9 @@ from taggit.models import Tag
 from .. import search
 from ..domains import normalize_domain
 from ..models import Article, ArticleTopic, Provider
-from . import params, representations, schemas
+from . import params, representations, schemas, stories
 from .http import ApiError, api_endpoint
-from .pagination import paginate_articles, paginate_names
+from .pagination import STORY_ORDER, paginate_articles, paginate_names, paginate_stories
 
 
 def page_link(request, cursor):
@@ -40,8 +40,8 @@ def root(request, query):
         return request.build_absolute_uri(reverse(f"api:{name}"))
 
     return {name: link(view) for name, view in (
-        ("articles", "article-list"), ("topics", "topic-list"), ("providers", "provider-list"),
-        ("schema", "schema"), ("docs", "docs"),
+        ("articles", "article-list"), ("stories", "story-list"), ("topics", "topic-list"),
+        ("providers", "provider-list"), ("schema", "schema"), ("docs", "docs"),
     )}
 
 
@@ -54,7 +54,7 @@ def filtered_articles(query):
     if query["provider"] is not None:
         articles = articles.filter(provider__domain=normalize_domain(query["provider"]))
     if query["story"] is not None:
-        articles = articles.filter(story=query["story"]) if representations.HAS_STORIES else articles.none()
+        articles = articles.filter(story=query["story"])
     if query["published_after"] is not None:
         articles = articles.filter(published_at__gte=query["published_after"])
     if query["published_before"] is not None:
@@ -88,6 +88,35 @@ def article_detail(request, query, pk):
     if article is None:
         raise Http404("No public article has this id.")
     return representations.articles(request, [article], query["fields"])[0]
+
+
+def story_articles_link(request):
+    base = request.build_absolute_uri(reverse("api:article-list"))
+    return lambda story_id: f"{base}?{urlencode({'story': story_id})}"
+
+
+@api_endpoint(params.STORY_LIST)
+def story_list(request, query):
+    cursor = query["cursor"]
+    if cursor is not None and cursor.order != STORY_ORDER:
+        raise ApiError(400, "invalid_parameter", "'cursor' belongs to another list.", parameter="cursor")
+    page = paginate_stories(stories.filtered_stories(query), limit=query["limit"], cursor=cursor)
+    return {
+        "results": stories.stories(page.items, representations.Links(request), story_articles_link(request)),
+        "next": page_link(request, page.next),
+        "previous": page_link(request, page.previous),
+    }
+
+
+@api_endpoint()
+def story_detail(request, query, pk):
+    if not (pk.isascii() and pk.isdecimal() and 1 <= int(pk) <= params.MAX_ID):
+        raise Http404("No story with a public article has this id.")
+    found = stories.stories(list(stories.public_stories().filter(story_id=int(pk))),
+                            representations.Links(request), story_articles_link(request))
+    if not found:
+        raise Http404("No story with a public article has this id.")
+    return found[0]
 
 
 def public_topics():

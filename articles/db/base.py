@@ -19,7 +19,7 @@ INTERFACE = (
     # The first load (articles/importer/first_load.py).
     "indexes", "table_exists", "index_build_settings", "before_index_build", "after_index_build",
     # Readers and editors.
-    "search", "estimated_count",
+    "search", "vocabulary", "word_counts", "estimated_count",
     # Today's triggers, by name, and those the database holds.
     "TRIGGERS", "installed_triggers",
 )
@@ -37,7 +37,7 @@ json_as_text = False
 # as many article look-ups on every request; the window keeps a search's cost flat as the corpus grows.
 SEARCH_WINDOW = 1000
 # How much a match in each place counts.
-WEIGHTS = {"phrase": 20, "title": 10, "topic": 5, "provider": 4, "excerpt": 2}
+WEIGHTS = {"phrase": 20, "title": 10, "topic": 5, "provider": 4, "excerpt": 2, "body": 1}
 
 TRIGGERS = ()
 
@@ -108,9 +108,21 @@ def installed_triggers(cursor):
     return set()
 
 
-def search(queryset, terms):
-    """Substring matching with the same weights. Topic and provider matches are looked up in
-    their own small tables, so only titles and excerpts are scanned."""
+def vocabulary(connection, prefixes, words):
+    """(those of `prefixes` that begin an indexed word, those of `words` that are one). Without a
+    vocabulary every prefix is taken as known: no typo corrections on an engine Newsroom has no
+    module for."""
+    return set(prefixes), set()
+
+
+def word_counts(connection, words):
+    """{word: articles using it}."""
+    return {}
+
+
+def search(queryset, terms, *, from_id=None):
+    """Substring matching with the same weights (every match is ranked: `from_id` bounds nothing). Topic and provider matches are looked up in
+    their own small tables, so only titles, excerpts and bodies are scanned."""
     from taggit.models import Tag
 
     from articles.models import ArticleTopic, Provider
@@ -124,10 +136,11 @@ def search(queryset, terms):
         by_provider = Q(provider__in=Provider.objects.filter(
             Q(name__icontains=term) | Q(domain__icontains=term)
         ).values("pk"))
-        in_title, in_excerpt = Q(title__icontains=term), Q(excerpt__icontains=term)
-        queryset = queryset.filter(in_title | in_excerpt | in_topic | by_provider)
+        in_title, in_excerpt, in_body = Q(title__icontains=term), Q(excerpt__icontains=term), Q(body__icontains=term)
+        queryset = queryset.filter(in_title | in_excerpt | in_topic | by_provider | in_body)
         for condition, weight in (
-            (in_title, "title"), (in_topic, "topic"), (by_provider, "provider"), (in_excerpt, "excerpt")
+            (in_title, "title"), (in_topic, "topic"), (by_provider, "provider"), (in_excerpt, "excerpt"),
+            (in_body, "body"),
         ):
             rank = rank + Case(When(condition, then=Value(WEIGHTS[weight])), default=Value(0))
     if len(terms) > 1:

@@ -4,6 +4,8 @@ topic links' copied columns current."""
 
 from django.db import connections
 
+from articles import search_text
+
 from . import base
 from .base import finish_import, prepare_import  # noqa: F401 (part of this engine's interface)
 
@@ -114,33 +116,78 @@ def estimated_count(queryset):
     return row[0] if row else None
 
 
+def _lexeme(text):
+    return "'{}'".format(text.replace("\\", "\\\\").replace("'", "''"))
+
+
 def tsquery(terms):
-    """A to_tsquery expression: every term as a quoted prefix lexeme (no operators from input)."""
-    return " & ".join("'{}':*".format(term.replace("\\", "\\\\").replace("'", "''")) for term in terms)
+    """A to_tsquery expression: every term as a quoted prefix lexeme or, in a script without
+    spaces, as the phrase of its character pairs (no operators from input)."""
+    parts = []
+    for term in terms:
+        if search_text.unspaced(term):
+            pairs = search_text.query_grams(term)
+            parts.append(f"{_lexeme(pairs[0])}:*" if len(pairs[0]) < 2 else
+                         "(" + " <-> ".join(_lexeme(pair) for pair in pairs) + ")")
+        else:
+            parts.append(f"{_lexeme(term)}:*")
+    return " & ".join(parts)
 
 
-# ts_rank weights for D, C, B, A: excerpt, provider, topics, title.
-TS_WEIGHTS = "{0.1, 0.2, 0.5, 1.0}"
+# ts_rank weights for D, C, B, A: body, excerpt and provider, topics, title.
+TS_WEIGHTS = "{0.05, 0.2, 0.5, 1.0}"
+# The text-search configuration of the documents and the queries (migration 0013): 'simple'
+# (no stemming: every language alike, prefixes match) with unaccent before it.
+CONFIG = "newsroom"
 
 
-def search(queryset, terms):
-    """The search documents (articles_searchdoc: title A, topics B, provider C, excerpt D),
-    matched with prefix terms and ranked by ts_rank among the newest SEARCH_WINDOW matches."""
-    query = "to_tsquery('simple', %s)"
+def search(queryset, terms, *, from_id=None):
+    """The search documents (articles_searchdoc: title A, topics B, provider and excerpt C,
+    body D), matched with prefix terms and ranked by ts_rank among the newest SEARCH_WINDOW
+    matches (from `from_id` on, when the caller has found where they start)."""
+    query = f"to_tsquery('{CONFIG}', %s)"
     # Ranked among the newest SEARCH_WINDOW matches only, as on SQLite: ts_rank reads every
-    # matching document, which for a common word is a quarter of the corpus.
+    # matching document, which for a common word is a quarter of the corpus. Finding where they
+    # start reads every match's row: a known start lets the GIN and key ranges meet instead.
+    if from_id is None:
+        window = ("articles_searchdoc.article_id >= coalesce((SELECT d.article_id FROM articles_searchdoc d"
+                  f" WHERE d.document @@ {query} ORDER BY d.article_id DESC OFFSET %s LIMIT 1), 0)")
+        window_params = [tsquery(terms), base.SEARCH_WINDOW - 1]
+    else:
+        window, window_params = "articles_searchdoc.article_id >= %s", [from_id]
     return queryset.extra(
         tables=["articles_searchdoc"],
-        where=[
-            "articles_searchdoc.article_id = articles_article.id",
-            f"articles_searchdoc.document @@ {query}",
-            "articles_searchdoc.article_id >= coalesce((SELECT d.article_id FROM articles_searchdoc d"
-            f" WHERE d.document @@ {query} ORDER BY d.article_id DESC OFFSET %s LIMIT 1), 0)",
-        ],
-        params=[tsquery(terms), tsquery(terms), base.SEARCH_WINDOW - 1],
+        where=["articles_searchdoc.article_id = articles_article.id", f"articles_searchdoc.document @@ {query}", window],
+        params=[tsquery(terms), *window_params],
         select={"rank": f"ts_rank('{TS_WEIGHTS}', articles_searchdoc.document, {query})"},
         select_params=[tsquery(terms)],
     ).order_by("-rank", "-published_at", "-id")
+
+
+def vocabulary(connection, prefixes, words):
+    """(those of `prefixes` that begin a word of a title, topic, provider or excerpt, those of
+    `words` that are one): look-ups in the vocabulary's B-tree, one query."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT true, t FROM unnest(%s::text[]) t WHERE EXISTS (SELECT 1 FROM articles_searchword w"
+            " WHERE w.word >= t COLLATE \"C\" AND w.word < (t || chr(1114111)) COLLATE \"C\")"
+            " UNION ALL SELECT false, word FROM articles_searchword WHERE word = ANY(%s::text[] COLLATE \"C\")",
+            [list(prefixes), list(words)],
+        )
+        rows = cursor.fetchall()
+    return {t for is_prefix, t in rows if is_prefix}, {t for is_prefix, t in rows if not is_prefix}
+
+
+def word_counts(connection, words):
+    """{word: articles using it, up to 1,000}, through the GIN index (for the few words
+    `vocabulary` found: counting only those keeps the plan small)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT w, (SELECT count(*) FROM (SELECT 1 FROM articles_searchdoc d"
+            " WHERE d.document @@ quote_literal(w)::tsquery LIMIT 1000) hits) FROM unnest(%s::text[]) w",
+            [list(words)],
+        )
+        return dict(cursor.fetchall())
 
 
 # -- triggers -------------------------------------------------------------------------------
@@ -219,21 +266,65 @@ def _link_copies_of(articles):
 # hand. A statement trigger fires even for a statement that touched no row, so the link-update
 # trigger returns at once unless an article or topic of a link changed: its own UPDATE of the
 # copies then ends the chain.
+_UNSPACED = "[" + "".join(
+    f"\\u{low:04X}" if low == high else f"\\u{low:04X}-\\u{high:04X}" for low, high in search_text.UNSPACED_RANGES
+) + "]+"
+
+# What 0013 adds before the documents can be built: unaccent, the 'newsroom' configuration,
+# the character pairs of scripts without spaces (search_text.grams, in SQL), and the vocabulary
+# table typos are corrected against.
+SEARCH_CONFIGURATION = [
+    "CREATE EXTENSION IF NOT EXISTS unaccent",
+    f"CREATE TEXT SEARCH CONFIGURATION {CONFIG} (COPY = simple)",
+    # Words with letters beyond ASCII (and their hyphenated parts) lose their accents first.
+    f"ALTER TEXT SEARCH CONFIGURATION {CONFIG} ALTER MAPPING FOR word, hword, hword_part, numword, numhword, "
+    "hword_numpart WITH unaccent, simple",
+    f"""CREATE FUNCTION newsroom_grams(t text) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+        SELECT coalesce(string_agg(substr(r.run[1], i, 2), ' ' ORDER BY r.n, i), '')
+        FROM regexp_matches(t, '{_UNSPACED}', 'g') WITH ORDINALITY AS r(run, n),
+            generate_series(1, char_length(r.run[1])) AS i
+    $$""",
+    # Words of four letters or more outside the bodies; never pruned (a word no article uses any
+    # more counts 0 and is not suggested).
+    # Byte order (COLLATE "C"): a prefix is a range of the key.
+    'CREATE TABLE articles_searchword (word text COLLATE "C" PRIMARY KEY)',
+]
+SEARCH_CONFIGURATION_DROP = [
+    "DROP TABLE IF EXISTS articles_searchword",
+    "DROP FUNCTION IF EXISTS newsroom_grams(text)",
+    f"DROP TEXT SEARCH CONFIGURATION IF EXISTS {CONFIG}",
+]
+
+
+def _indexed(expr):
+    """A text as the documents hold it: the text, then the pairs of its unspaced runs."""
+    return f"to_tsvector('{CONFIG}', {expr} || ' ' || newsroom_grams({expr}))"
+
+
 DOCUMENT_FUNCTIONS = [
     # The document for a set of articles in one statement. Topics in the file's order: ts_rank
-    # reads word positions, so a fixed order ranks alike however the document was written.
-    """CREATE FUNCTION articles_searchdoc_refresh_many(ids bigint[]) RETURNS void LANGUAGE sql AS $$
+    # reads word positions, so a fixed order ranks alike however the document was written. Then
+    # the new words of the vocabulary.
+    f"""CREATE OR REPLACE FUNCTION articles_searchdoc_refresh_many(ids bigint[]) RETURNS void LANGUAGE sql AS $$
         INSERT INTO articles_searchdoc (article_id, document)
         SELECT a.id,
-            setweight(to_tsvector('simple', a.title), 'A')
-            || setweight(to_tsvector('simple', coalesce((
-                SELECT string_agg(t.name, ' ' ORDER BY at.position, at.id) FROM articles_articletopic at
-                JOIN taggit_tag t ON t.id = at.tag_id WHERE at.content_object_id = a.id), '')), 'B')
-            || setweight(to_tsvector('simple', coalesce((
-                SELECT p.name || ' ' || p.domain FROM articles_provider p WHERE p.id = a.provider_id), '')), 'C')
-            || setweight(to_tsvector('simple', coalesce(a.excerpt, '')), 'D')
-        FROM articles_article a WHERE a.id = ANY(ids)
-        ON CONFLICT (article_id) DO UPDATE SET document = EXCLUDED.document
+            setweight({_indexed('a.title')}, 'A')
+            || setweight({_indexed('x.topics')}, 'B')
+            || setweight({_indexed('x.provider_and_excerpt')}, 'C')
+            || setweight({_indexed('x.body')}, 'D')
+        FROM articles_article a CROSS JOIN LATERAL (SELECT
+            coalesce((SELECT string_agg(t.name, ' ' ORDER BY at.position, at.id) FROM articles_articletopic at
+                JOIN taggit_tag t ON t.id = at.tag_id WHERE at.content_object_id = a.id), '') AS topics,
+            coalesce((SELECT p.name || ' ' || p.domain FROM articles_provider p WHERE p.id = a.provider_id), '')
+                || ' ' || coalesce(a.excerpt, '') AS provider_and_excerpt,
+            coalesce(a.body, '') AS body) x
+        WHERE a.id = ANY(ids)
+        ON CONFLICT (article_id) DO UPDATE SET document = EXCLUDED.document;
+        INSERT INTO articles_searchword (word)
+        SELECT DISTINCT w.lexeme FROM articles_searchdoc d, unnest(d.document) w
+        WHERE d.article_id = ANY(ids) AND char_length(w.lexeme) >= 4
+          AND w.weights && '{{A,B,C}}'::text[]
+        ON CONFLICT (word) DO NOTHING;
     $$""",
     # One definition of the document: the tag and provider triggers call this one.
     """CREATE OR REPLACE FUNCTION articles_searchdoc_refresh(aid bigint) RETURNS void LANGUAGE sql AS $$
@@ -247,12 +338,13 @@ STATEMENT_TRIGGERS = [
             EXECUTE '{_link_copies_of('new_articles')}';
             RETURN NULL;
         END $$""",
-    f"""CREATE FUNCTION articles_article_updated() RETURNS trigger LANGUAGE plpgsql AS $$
+    f"""CREATE OR REPLACE FUNCTION articles_article_updated() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN
             PERFORM articles_searchdoc_refresh_many(ARRAY(
                 SELECT n.id FROM new_articles n LEFT JOIN old_articles o ON o.id = n.id
                 WHERE o.id IS NULL
-                   OR (n.title, n.excerpt, n.provider_id) IS DISTINCT FROM (o.title, o.excerpt, o.provider_id)));
+                   OR (n.title, n.excerpt, n.body, n.provider_id)
+                      IS DISTINCT FROM (o.title, o.excerpt, o.body, o.provider_id)));
             EXECUTE '{_link_copies_of('new_articles')}';
             RETURN NULL;
         END $$""",

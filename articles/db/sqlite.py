@@ -5,6 +5,8 @@ from contextlib import contextmanager
 
 from django.db.utils import OperationalError
 
+from articles import search_text
+
 from . import base
 from .base import (  # noqa: F401 (part of this engine's interface)
     after_index_build, before_index_build, estimated_count, import_writes_link_copies, insert_rows,
@@ -108,52 +110,158 @@ def index_build_settings(connection):
 
 # -- search: the FTS5 table articles_search -------------------------------------------------
 
-# BM25 weights of the FTS5 columns (title, excerpt, topics, provider): steeper than
-# base.WEIGHTS because BM25 favours short columns, and a provider's name plus domain is short.
-FTS_WEIGHTS = (50.0, 1.0, 5.0, 2.0)
+# BM25 weights of the FTS5 columns (title, excerpt, topics, provider, body): steeper than
+# base.WEIGHTS because BM25 favours short columns, and a provider's name plus domain is short;
+# the body, long, counts least.
+FTS_WEIGHTS = (50.0, 1.0, 5.0, 2.0, 0.25)
+# The columns whose words make the vocabulary typos are corrected against (every one but the body).
+VOCABULARY_COLUMNS = ("title", "excerpt", "topics", "provider")
+
+
+def _phrase(words, prefix=False):
+    return '"{}"{}'.format(" ".join(words).replace('"', '""'), "*" if prefix else "")
 
 
 def fts5_query(terms):
-    """An FTS5 MATCH expression: every term, each as a quoted word prefix (no operators)."""
-    return " ".join('"{}"*'.format(term.replace('"', '""')) for term in terms)
+    """An FTS5 MATCH expression: every term as a quoted word prefix, or, in a script without
+    spaces, as the phrase of its character pairs (no operators from input)."""
+    parts = []
+    for term in terms:
+        if search_text.unspaced(term):
+            pairs = search_text.query_grams(term)
+            parts.append(_phrase(pairs, prefix=len(pairs[0]) < 2))
+        else:
+            parts.append(_phrase([term], prefix=True))
+    return " ".join(parts)
 
 
-def search(queryset, terms):
-    """Ranked by BM25 with per-column weights among the newest SEARCH_WINDOW matches."""
-    weights = ", ".join(f"{w:.1f}" for w in FTS_WEIGHTS)
+def search(queryset, terms, *, from_id=None):
+    """Ranked by BM25 with per-column weights among the newest SEARCH_WINDOW matches (from
+    `from_id` on, when the caller has found where they start)."""
+    weights = ", ".join(f"{w:.2f}" for w in FTS_WEIGHTS)
     match = fts5_query(terms)
     # A join on the FTS table (rather than a sub-select per row) lets SQLite run the
     # full-text query once and fetch only the matching articles by id. The rowid bound is
     # found by walking the match list backwards, and FTS5 applies it inside the scan.
+    if from_id is None:
+        window = ("articles_search.rowid >= coalesce((SELECT rowid FROM articles_search WHERE articles_search MATCH %s"
+                  " ORDER BY rowid DESC LIMIT 1 OFFSET %s), 0)")
+        window_params = [match, base.SEARCH_WINDOW - 1]
+    else:
+        window, window_params = "articles_search.rowid >= %s", [from_id]
     return queryset.extra(
         tables=["articles_search"],
-        where=[
-            "articles_search.rowid = articles_article.id",
-            "articles_search MATCH %s",
-            "articles_search.rowid >= coalesce((SELECT rowid FROM articles_search WHERE articles_search MATCH %s"
-            " ORDER BY rowid DESC LIMIT 1 OFFSET %s), 0)",
-        ],
-        params=[match, match, base.SEARCH_WINDOW - 1],
+        where=["articles_search.rowid = articles_article.id", "articles_search MATCH %s", window],
+        params=[match, *window_params],
         select={"rank": f"-bm25(articles_search, {weights})"},
     ).order_by("-rank", "-published_at", "-id")
 
 
+def vocabulary(connection, prefixes, words):
+    """(those of `prefixes` that begin a word of the vocabulary columns, those of `words` that
+    are one): look-ups in the index and its own list of words (fts5vocab), one query."""
+    columns = " ".join(VOCABULARY_COLUMNS)
+    parts, params = [], []
+    for prefix in prefixes:
+        parts.append("SELECT 1, %s WHERE EXISTS (SELECT 1 FROM articles_search WHERE articles_search MATCH %s)")
+        params += [prefix, f"{{{columns}}} : {_phrase([prefix], prefix=True)}"]
+    if words:
+        parts.append("SELECT DISTINCT 0, term FROM articles_search_words WHERE term IN ({}) AND col IN ({})".format(
+            ", ".join(["%s"] * len(words)), ", ".join(["%s"] * len(VOCABULARY_COLUMNS))))
+        params += [*words, *VOCABULARY_COLUMNS]
+    if not parts:
+        return set(), set()
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts), params)
+        rows = cursor.fetchall()
+    return {t for is_prefix, t in rows if is_prefix}, {t for is_prefix, t in rows if not is_prefix}
+
+
+def word_counts(connection, words):
+    """{word: articles using it, up to 1,000} (for the few words `vocabulary` found)."""
+    sql = " UNION ALL ".join(
+        ["SELECT %s, (SELECT count(*) FROM (SELECT 1 FROM articles_search WHERE articles_search MATCH %s LIMIT 1000))"]
+        * len(words)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [value for word in words for value in (word, _phrase([word]))])
+        return dict(cursor.fetchall())
+
+
 # -- triggers -------------------------------------------------------------------------------
 
-# The search index (migration 0004): each article's title, excerpt, topic names and provider
-# name/domain, keyed by the article's id (rowid), kept current by triggers on the article,
-# topic-link, tag and provider tables whoever writes.
-TOPICS_OF = """coalesce((SELECT group_concat(t.name, ' ') FROM articles_articletopic at
-    JOIN taggit_tag t ON t.id = at.tag_id WHERE at.content_object_id = {id}), '')"""
-PROVIDER_OF = """coalesce((SELECT p.name || ' ' || p.domain FROM articles_provider p WHERE p.id = {id}), '')"""
+# The search index (migration 0013; 0004 made the first one): each article's title, excerpt,
+# topic names, provider name/domain and body, keyed by the article's id (rowid), kept current by
+# triggers on the article, topic-link, tag and provider tables whoever writes. Each text goes in
+# folded (search_text.FOLDS) and followed by the character pairs of its runs in scripts without
+# spaces (search_text.grams), both computed here in SQL so that any writer gets them.
+
+
+def _folded(expr):
+    """`expr` with search_text.FOLDS applied, when it holds a letter they touch. The replace()
+    calls go a dozen deep per sub-select: SQLite's parser refuses one long nested chain."""
+    folds = list(search_text.FOLDS.items())
+    value = expr
+    for start in range(0, len(folds), 12):
+        chain = "v" if start else expr
+        for letter, folded in folds[start:start + 12]:
+            chain = f"replace({chain}, '{letter}', '{folded}')"
+        value = chain if not start else f"(SELECT {chain} FROM (SELECT {value} AS v))"
+    low, high = search_text.FOLD_RANGE
+    return f"CASE WHEN {expr} GLOB '*[{chr(low)}-{chr(high)}]*' THEN {value} ELSE {expr} END"
+
+
+_UNSPACED_CLASS = "[" + "".join(
+    chr(low) if low == high else f"{chr(low)}-{chr(high)}" for low, high in search_text.UNSPACED_RANGES
+) + "]"
+_UNSPACED_GLOB = f"*{_UNSPACED_CLASS}*"
+
+
+def _is_unspaced(char_expr):
+    return f"{char_expr} GLOB '{_UNSPACED_CLASS}'"
+
+
+_CHUNK = 64
+_CHUNK_POSITIONS = "[" + ",".join(str(i) for i in range(_CHUNK)) + "]"
+
+
+def _grams(expr):
+    """search_text.grams of every run of `expr` in a script without spaces, space-separated, in
+    order. SQLite has no loops in triggers: the positions come from json_each over a generated
+    array, in chunks of 64 characters, since substr() walks a UTF-8 string from its start (LIMIT
+    -1 keeps the chunks a sub-select of their own, each cut once, not once per use)."""
+    chunks = f"'[' || replace(hex(zeroblob((length({expr}) - 1) / {_CHUNK})), '00', '0,') || '0]'"
+    return (
+        f"CASE WHEN {expr} GLOB '{_UNSPACED_GLOB}' THEN coalesce((SELECT group_concat(g, ' ') FROM ("
+        f"SELECT CASE WHEN {_is_unspaced('c2')} THEN c1 || c2 ELSE c1 END AS g FROM ("
+        f"SELECT chunk.k AS k, p.key AS j, substr(chunk.s, p.key + 1, 1) AS c1, substr(chunk.s, p.key + 2, 1) AS c2"
+        f" FROM (SELECT c.key AS k, substr({expr}, c.key * {_CHUNK} + 1, {_CHUNK + 1}) AS s"
+        f" FROM json_each({chunks}) c LIMIT -1)"
+        f" chunk CROSS JOIN json_each('{_CHUNK_POSITIONS}') p WHERE p.key < length(chunk.s)"
+        f") WHERE {_is_unspaced('c1')} ORDER BY k, j)), '') ELSE '' END"
+    )
+
+
+def indexed(expr):
+    """What the index holds for a text: folded, then the pairs of its unspaced runs."""
+    return f"({_folded(expr)} || ' ' || {_grams(expr)})"
+
+
+TOPICS_OF = ("coalesce((SELECT group_concat(" + indexed("t.name") + """, ' ') FROM articles_articletopic at
+    JOIN taggit_tag t ON t.id = at.tag_id WHERE at.content_object_id = {id}), '')""")
+PROVIDER_OF = ("coalesce((SELECT " + indexed("p.name") + """ || ' ' || p.domain FROM articles_provider p
+    WHERE p.id = {id}), '')""")
+COLUMNS = "title, excerpt, topics, provider, body"
+
+
+def _texts(alias):
+    excerpt, body = f"coalesce({alias}.excerpt, '')", f"coalesce({alias}.body, '')"
+    return (f"{indexed(alias + '.title')}, {indexed(excerpt)}, {TOPICS_OF.format(id=alias + '.id')}, "
+            f"{PROVIDER_OF.format(id=alias + '.provider_id')}, {indexed(body)}")
 
 
 def _search_row(prefix):
-    return (
-        f"INSERT INTO articles_search(rowid, title, excerpt, topics, provider) VALUES ("
-        f"{prefix}.id, {prefix}.title, coalesce({prefix}.excerpt, ''), "
-        f"{TOPICS_OF.format(id=prefix + '.id')}, {PROVIDER_OF.format(id=prefix + '.provider_id')});"
-    )
+    return f"INSERT INTO articles_search(rowid, {COLUMNS}) VALUES ({prefix}.id, {_texts(prefix)});"
 
 
 def _refresh_topics(article_id):
@@ -162,7 +270,7 @@ def _refresh_topics(article_id):
 
 SEARCH_TRIGGERS = [
     f"CREATE TRIGGER articles_search_ai AFTER INSERT ON articles_article BEGIN {_search_row('new')} END",
-    "CREATE TRIGGER articles_search_au AFTER UPDATE OF title, excerpt, provider_id ON articles_article BEGIN "
+    "CREATE TRIGGER articles_search_au AFTER UPDATE OF title, excerpt, body, provider_id ON articles_article BEGIN "
     f"DELETE FROM articles_search WHERE rowid = old.id; {_search_row('new')} END",
     "CREATE TRIGGER articles_search_ad AFTER DELETE ON articles_article BEGIN "
     "DELETE FROM articles_search WHERE rowid = old.id; END",
@@ -180,11 +288,11 @@ SEARCH_TRIGGERS = [
     "WHERE rowid IN (SELECT id FROM articles_article WHERE provider_id = new.id); END",
 ]
 SEARCH_INDEX = [
-    "CREATE VIRTUAL TABLE articles_search USING fts5("
-    "title, excerpt, topics, provider, tokenize = 'unicode61 remove_diacritics 2')",
-    "INSERT INTO articles_search(rowid, title, excerpt, topics, provider) "
-    f"SELECT a.id, a.title, coalesce(a.excerpt, ''), {TOPICS_OF.format(id='a.id')}, "
-    f"{PROVIDER_OF.format(id='a.provider_id')} FROM articles_article a",
+    f"CREATE VIRTUAL TABLE articles_search USING fts5({COLUMNS}, "
+    f"tokenize = \"unicode61 remove_diacritics 2 tokenchars '{search_text.THAI_MARKS}'\")",
+    # The index's own list of words: what typos are corrected against (search.suggest).
+    "CREATE VIRTUAL TABLE articles_search_words USING fts5vocab(articles_search, 'col')",
+    f"INSERT INTO articles_search(rowid, {COLUMNS}) SELECT a.id, {_texts('a')} FROM articles_article a",
     *SEARCH_TRIGGERS,
 ]
 SEARCH_INDEX_DROP = [
@@ -194,7 +302,7 @@ SEARCH_INDEX_DROP = [
         "articles_search_topic_ad", "articles_search_topic_au", "articles_search_tag_au",
         "articles_search_provider_au",
     )
-] + ["DROP TABLE IF EXISTS articles_search"]
+] + ["DROP TABLE IF EXISTS articles_search_words", "DROP TABLE IF EXISTS articles_search"]
 
 # The topic links' copies of their article's columns (migration 0007): a topic page filters and
 # sorts by them. Heat and quality are copied as -1 when the article has none.

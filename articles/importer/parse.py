@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 import yaml
 
 from articles.domains import normalize_domain
-from articles.format import ARTICLE_KEYS, IMAGE_KEYS, RELATED_KEYS, to_jsonable
+from articles.format import ARTICLE_KEYS, IMAGE_KEYS, RELATED_KEYS, source_keys, to_jsonable
 from articles.links import is_http_url
 
 
@@ -175,6 +175,7 @@ def load_yaml(front):
             try:
                 mapping = None if node is None else _Builder(front).build(node)
             except _Unusual:
+                _check_duplicate_keys(node)
                 mapping = loader.construct_document(node)
                 _check_structure(mapping)
         finally:
@@ -247,6 +248,8 @@ class _Builder:
                 key = key_node.value
                 if self.escapes:
                     _encodable(key)
+                if key in mapping:
+                    raise _Unusual  # a duplicated key: _check_duplicate_keys names it
                 mapping[key] = self.build(value_node, depth + 1)
             return mapping
         if tag == _SEQ:
@@ -261,6 +264,34 @@ class _Builder:
         if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
             raise _Unusual
         return value
+
+
+def _check_duplicate_keys(root):
+    """Refuse a mapping that gives a key twice: YAML requires unique keys, and the constructor
+    would keep the last value without a word. Walks the composed nodes (each once: aliases)."""
+    seen, stack, problems = set(), [(root, "")], []
+    while stack:
+        node, where = stack.pop()
+        if id(node) in seen or isinstance(node, yaml.ScalarNode):
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.SequenceNode):
+            stack.extend((item, f"{where}[{i}]") for i, item in enumerate(node.value))
+            continue
+        keys = set()
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == _TAG + "merge":
+                continue
+            key = f"{where}.{key_node.value}" if where else str(key_node.value)
+            if key_node.value in keys:
+                line = key_node.start_mark.line + 2  # the opening '---' is line 1
+                problems.append(f"{_clip(key)}: given twice (again at line {line}); YAML requires unique keys")
+            keys.add(key_node.value)
+            stack.append((value_node, key))
+        if len(problems) >= 10:
+            break
+    if problems:
+        raise FileRefused(sorted(set(problems)))
 
 
 def _encodable(text):
@@ -503,7 +534,7 @@ def validate(data, body=""):
 
     f["provider_source"] = to_jsonable(provider_data) if provider_data is not None else None
     f["extra"] = {key: to_jsonable(value) for key, value in data.items() if key not in ARTICLE_KEYS}
-    f["source_keys"] = list(data.keys())
+    f["source_keys"] = source_keys(data)
     return ArticleRecord(
         identity_url=identity,
         fields=f,

@@ -2,23 +2,28 @@
 
 A batch is written in one transaction: an error or Ctrl-C leaves every article of
 the batch entirely old or entirely new. Provider and topic look-ups are cached for
-the whole run. Children (images, related links, topic links) end up matching the file
+the whole run, aliases included (a merged or renamed topic's old name, a merged-away
+provider's domain: articles/curation.py), so a file naming them lands on the survivor. Children (images, related links, topic links) end up matching the file
 exactly, but an updated article's are rewritten only where they differ from the stored
 ones, so equal rows keep what editors added (pins, uploads). Editor-locked fields and
-children are left alone (articles/locks.py).
+children are left alone (articles/locks.py). What the database refuses for one article (a
+constraint) is a refusal of that file: the batch is written again without it.
 """
 
 import itertools
 
-from django.db import IntegrityError, OperationalError, connection, transaction
+from django.db import DataError, IntegrityError, OperationalError, connection, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.text import slugify
 from taggit.models import Tag
 
-from articles import db
+from articles import db, revisions
 from articles.db.bulk import Table, allocate_ids
 from articles.locks import kept_count, locked_columns
-from articles.models import Article, ArticleTopic, Image, Provider, RelatedLink, TopicRedirect
+from articles.models import (
+    Article, ArticleTopic, ArticleVersion, Image, Provider, ProviderAlias, RelatedLink, TopicRedirect, alias_key,
+)
 from articles.slugs import article_slug, provider_slug
 from articles.visibility import COPIED_COLUMNS, link_copies
 
@@ -49,8 +54,11 @@ class Writer:
         db.engine().finish_import(connection)
 
     def _load_known(self):
-        self.provider_ids = dict(Provider.objects.values_list("domain", "id"))
-        self.tag_ids = {name.casefold(): pk for name, pk in Tag.objects.values_list("name", "id")}
+        # Aliases first: a live provider or topic wins over an alias of the same spelling.
+        self.provider_ids = dict(ProviderAlias.objects.values_list("domain", "provider_id"))
+        self.provider_ids.update(Provider.objects.values_list("domain", "id"))
+        self.tag_ids = dict(TopicRedirect.objects.exclude(old_key=None).values_list("old_key", "topic_id"))
+        self.tag_ids.update((name.casefold(), pk) for name, pk in Tag.objects.values_list("name", "id"))
 
     # -- look-ups -------------------------------------------------------------------------
 
@@ -60,6 +68,11 @@ class Writer:
             for provider in [record.provider] + [r["provider"] for r in record.related]:
                 if provider is not None and provider.domain not in self.provider_ids:
                     wanted.setdefault(provider.domain, provider)
+        if wanted:
+            # Merged away since the run began: the alias, not a new provider.
+            aliases = dict(ProviderAlias.objects.filter(domain__in=wanted).values_list("domain", "provider_id"))
+            self.provider_ids.update(aliases)
+            wanted = {domain: p for domain, p in wanted.items() if domain not in aliases}
         if not wanted:
             return
         Provider.objects.bulk_create(
@@ -99,9 +112,13 @@ class Writer:
                 # import creates "ai" while this one creates "AI": what this query misses is new.
                 existing = Tag.objects.filter(name__iexact=label.strip()).values_list("id", flat=True).first()
                 if existing is None:
-                    # A topic editors renamed or merged away: follow its redirect, don't recreate it.
+                    # A topic editors renamed or merged away (since the run began, or known by its
+                    # old address only): follow its alias, don't recreate it.
                     existing = (
-                        TopicRedirect.objects.filter(old_slug=Tag().slugify(label.strip()))
+                        TopicRedirect.objects.filter(
+                            Q(old_key=alias_key(label)) | Q(old_slug=Tag().slugify(label.strip()))
+                        )
+                        .order_by(F("old_key").asc(nulls_last=True))
                         .values_list("topic_id", flat=True).first()
                     )
                 if existing is None:
@@ -125,21 +142,46 @@ class Writer:
         return {a.identity_url: a for a in articles}
 
     def write(self, parsed_items, report):
-        """Write one batch (Parsed items with distinct identities) atomically; returns outcomes."""
+        """Write one batch (Parsed items with distinct identities) atomically; returns outcomes.
+
+        If the database refuses the batch for good, each article is written on its own: the
+        one it refuses becomes a refusal of its file, the others are written."""
         for attempt in range(3):
             try:
-                with transaction.atomic():
-                    return self._write(parsed_items, report)
-            except (IntegrityError, OperationalError) as exc:
+                return self._write_committed(parsed_items, report)
+            except (IntegrityError, DataError, OperationalError) as exc:
                 # A concurrent import created one of these rows, or PostgreSQL ended a deadlock
                 # with it by aborting this batch: try again. The rollback also undid providers and
                 # topics this attempt created, so the caches are re-read too.
-                if attempt == 2 or not (isinstance(exc, IntegrityError) or _is_deadlock(exc)):
+                refused = isinstance(exc, (IntegrityError, DataError))
+                if not (refused or _is_deadlock(exc)):
                     raise
                 self._load_known()
-        return None
+                # Refused again after a fresh look at the rows: an article of the batch is at fault.
+                if refused and (attempt or isinstance(exc, DataError)):
+                    return self._write_one_by_one(parsed_items, report)
+                if attempt == 2:
+                    raise
 
-    def _write(self, parsed_items, report):
+    def _write_one_by_one(self, parsed_items, report):
+        outcomes = []
+        for item in parsed_items:
+            try:
+                outcomes += self._write_committed([item], report)
+            except (IntegrityError, DataError) as exc:
+                self._load_known()
+                outcomes.append((item, "refused", refusal(exc)))
+        return outcomes
+
+    def _write_committed(self, parsed_items, report):
+        """One transaction; what the report counts is added once it committed."""
+        with transaction.atomic():
+            outcomes, kept, warnings = self._write(parsed_items)
+        report.kept_fields += kept
+        report.warnings += warnings
+        return outcomes
+
+    def _write(self, parsed_items):
         # One import batch writes at a time (SQLite's IMMEDIATE transactions already ensure it):
         # a concurrent import's rows are committed and seen before this batch decides what to
         # insert, instead of colliding on the unique identity and retrying.
@@ -151,7 +193,7 @@ class Writer:
         self._ensure_topics(records)
         existing = self.existing([r.identity_url for r in records], lock=True)
 
-        outcomes = []
+        outcomes, warnings = [], []
         to_create, to_update, kept_total = [], [], 0
         changed_columns = {}  # columns an update writes -> the articles that need exactly those
         for item in parsed_items:
@@ -207,28 +249,55 @@ class Writer:
             [(item, row["id"], (), True) for item, row in to_create]
             + [(item, a.pk, a.locked_fields or (), False) for item, a in to_update],
             link_copies=article_copies([row for _, row in to_create], [a for _, a in to_update]),
+            warnings=warnings,
         )
         # New articles go in after their topic links (foreign keys are checked at commit): the
         # search-index trigger then indexes each article once, with its topics, instead of
         # re-indexing it for every topic link that follows.
         ARTICLES.insert(row for _, row in to_create)
-        report.kept_fields += kept_total
+        VERSIONS.insert(revisions.import_rows(
+            [(row, self._topic_ids(item.record)) for item, row in to_create],
+            [(a, None if "topics" in (a.locked_fields or ()) else self._topic_ids(item.record)) for item, a in to_update],
+            now=now,
+        ))
         outcomes += [(item, "created", "") for item, _ in to_create]
         outcomes += [(item, "updated", "") for item, _ in to_update]
-        return outcomes
+        return outcomes, kept_total, warnings
+
+    def _topic_links(self, item, pk, warnings):
+        """The file's topic links: a topic named twice (its old name, an alias, and its own) once,
+        at its first position."""
+        links, seen = [], {}
+        for i, label in enumerate(item.record.topics):
+            tag_id = self.tag_ids[label.strip().casefold()]
+            if tag_id in seen:
+                if warnings is not None:
+                    warnings.append(
+                        f"{item.path}: topics[{i}]: {label!r} is the topic {seen[tag_id]!r} again "
+                        "(a renamed or merged topic's old name); kept once"
+                    )
+                continue
+            seen[tag_id] = label
+            links.append({"content_object_id": pk, "tag_id": tag_id, "position": i, "label": label})
+        return links
+
+    def _topic_ids(self, record):
+        # An old name and its topic's own name are one topic: listed once, at its first place.
+        return list(dict.fromkeys(self.tag_ids[label.strip().casefold()] for label in record.topics))
 
     def _loses_to_later_file(self, article, item):
         other = self.run_order.get(article.source_path)
         return other is not None and article.source_path != item.path and other > self.run_order.get(item.path, -1)
 
-    def _replace_children(self, articles, *, link_copies=None):
+    def _replace_children(self, articles, *, link_copies=None, warnings=None):
         """Images, related links and topic links of `articles`: (item, pk, locked fields, is new).
 
         An updated article's children are rewritten only where the file's differ from the
         stored ones: most changes to a file are to its text, and rewriting equal rows cost most
         of a re-import's time (every topic link deleted and inserted again refreshes the search
         index twice). Untouched rows also keep what editors added (pins, uploaded images).
-        link_copies: {pk: columns each topic link copies from its article}, see article_copies."""
+        link_copies: {pk: columns each topic link copies from its article}, see article_copies.
+        warnings: a list that gets "path: message" for topics a file names twice (through an alias)."""
         wanted = {name: {} for name in CHILDREN}  # name -> {pk: rows the file gives}
         for item, pk, locked, _ in articles:
             record = item.record
@@ -245,10 +314,7 @@ class Writer:
                     for i, data in enumerate(record.related)
                 ]
             if "topics" not in locked:
-                wanted["topics"][pk] = [
-                    {"content_object_id": pk, "tag_id": self.tag_ids[label.strip().casefold()], "position": i, "label": label}
-                    for i, label in enumerate(record.topics)
-                ]
+                wanted["topics"][pk] = self._topic_links(item, pk, warnings)
         updated = [pk for _, pk, _, new in articles if not new]
         pinned = set()  # (article, topic) an editor pinned: the pin survives a rewritten topic list
         for name, (model, article_column) in CHILDREN.items():
@@ -283,6 +349,12 @@ class Writer:
         ARTICLE_TOPICS.insert(topics)
 
 
+def refusal(exc):
+    """What a person reads when the database refused one article."""
+    reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return f"database: refused this article ({reason}); nothing of it was written, the other files were"
+
+
 def article_copies(new_rows, updated):
     """PostgreSQL: {article pk: the columns its topic links copy (ArticleTopic.article_*)}.
 
@@ -309,4 +381,6 @@ CHILDREN = {
 IMAGES = Table(Image)
 RELATED_LINKS = Table(RelatedLink)
 ARTICLE_TOPICS = Table(ArticleTopic)
+# Each created or updated article's version, the feed's (articles/revisions.py).
+VERSIONS = Table(ArticleVersion)
 UPDATED_COLUMNS = (*RECORD_FIELDS, "provider_id", *PROVENANCE_FIELDS, "updated_at")

@@ -21,8 +21,9 @@ from django.db import migrations
 from articles import db
 from articles.db import postgresql
 
-# Today's document functions and statement triggers are defined in articles/db/postgresql.py
-# (DOCUMENT_FUNCTIONS, STATEMENT_TRIGGERS); this migration puts them in place of the row triggers.
+# Today's statement triggers are defined in articles/db/postgresql.py (STATEMENT_TRIGGERS); this
+# migration puts them in place of the row triggers. The document functions are their historical
+# text (0013 made today's, articles/db/postgresql.py: DOCUMENT_FUNCTIONS).
 LINK_COLUMNS = postgresql.LINK_COLUMNS
 ROW_TRIGGERS_DROP = [
     "DROP TRIGGER articles_searchdoc_article ON articles_article",
@@ -35,7 +36,29 @@ ROW_TRIGGERS_DROP = [
     "DROP FUNCTION articles_topic_copy_link()",
     "DROP FUNCTION articles_topic_copy_article()",
 ]
-CREATE = [*postgresql.DOCUMENT_FUNCTIONS, *ROW_TRIGGERS_DROP, *postgresql.STATEMENT_TRIGGERS]
+DOCUMENT_FUNCTIONS = [
+    # The document for a set of articles in one statement. Topics in the file's order: ts_rank
+    # reads word positions, so a fixed order ranks alike however the document was written.
+    """CREATE FUNCTION articles_searchdoc_refresh_many(ids bigint[]) RETURNS void LANGUAGE sql AS $$
+        INSERT INTO articles_searchdoc (article_id, document)
+        SELECT a.id,
+            setweight(to_tsvector('simple', a.title), 'A')
+            || setweight(to_tsvector('simple', coalesce((
+                SELECT string_agg(t.name, ' ' ORDER BY at.position, at.id) FROM articles_articletopic at
+                JOIN taggit_tag t ON t.id = at.tag_id WHERE at.content_object_id = a.id), '')), 'B')
+            || setweight(to_tsvector('simple', coalesce((
+                SELECT p.name || ' ' || p.domain FROM articles_provider p WHERE p.id = a.provider_id), '')), 'C')
+            || setweight(to_tsvector('simple', coalesce(a.excerpt, '')), 'D')
+        FROM articles_article a WHERE a.id = ANY(ids)
+        ON CONFLICT (article_id) DO UPDATE SET document = EXCLUDED.document
+    $$""",
+    # One definition of the document: the tag and provider triggers call this one.
+    """CREATE OR REPLACE FUNCTION articles_searchdoc_refresh(aid bigint) RETURNS void LANGUAGE sql AS $$
+        SELECT articles_searchdoc_refresh_many(ARRAY[aid])
+    $$""",
+]
+
+CREATE = [*DOCUMENT_FUNCTIONS, *ROW_TRIGGERS_DROP, *postgresql.STATEMENT_TRIGGERS]
 
 # Back to the row triggers of 0006 and 0007, as they were written there.
 OLD_COPIED = "is_published, published_at, coalesce(heat, -1), coalesce(quality, -1), provider_id"

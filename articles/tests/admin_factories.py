@@ -46,7 +46,8 @@ def editors_group():
         from django.contrib.auth.models import Permission
 
         migrations = [importlib.import_module(f"articles.migrations.{name}")
-                      for name in ("0002_admin_editors_group", "0011_format_topic_proxy")]
+                      for name in ("0002_admin_editors_group", "0011_format_topic_proxy",
+                                   "0017_editors_stories_versions")]
         group = Group.objects.create(name=migrations[0].GROUP)
         permissions = {key: actions for migration in migrations for key, actions in migration.PERMISSIONS.items()}
         for (app_label, model), actions in permissions.items():

@@ -75,7 +75,7 @@ def curate(page, live_server):
     page.check("input[name=topic]")
     page.click("input[name=apply]")
     page.wait_for_selector(".messagelist")
-    assert "Pinned 1 article(s) to AI" in page.inner_text(".messagelist")
+    assert "Pinned 1 article to AI" in page.inner_text(".messagelist")
     assert "📌" in page.inner_text("#result_list")
 
     page.goto(f"{live_server.url}{reverse('admin:articles_article_changelist')}")

@@ -14,6 +14,8 @@ CONTENT_PAGES = [
     "admin:articles_provider_changelist",
     "admin:articles_topicredirect_changelist",
     "admin:articles_topic_changelist",
+    "admin:articles_provideralias_changelist",
+    "admin:articles_story_changelist",
 ]
 ACCOUNT_PAGES = ["admin:auth_user_changelist", "admin:auth_group_changelist", "admin:auth_user_add"]
 

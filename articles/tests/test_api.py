@@ -173,8 +173,7 @@ def test_filters_narrow_the_list(client):
     assert ids(get(client, f"{ARTICLES}?q=harbour")) == [sea.pk]
     assert ids(get(client, f"{ARTICLES}?q=harbour&topic=land")) == []
     assert ids(get(client, f"{ARTICLES}?topic=nowhere")) == []
-    # No article belongs to a story until the stories issue groups them.
-    assert ids(get(client, f"{ARTICLES}?story=1")) == []
+    assert ids(get(client, f"{ARTICLES}?story=1")) == []  # no story has this id
 
 
 def test_drafts_scheduled_and_their_topics_and_providers_never_appear(client, hidden):
@@ -326,8 +325,8 @@ def test_the_schema_is_openapi_3_1_and_names_every_endpoint(client):
     doc = get(client, reverse("api:schema")).json()
     assert doc["openapi"] == "3.1.0"
     assert set(doc["paths"]) == {
-        "/api/v1/", "/api/v1/articles/", "/api/v1/articles/{id}/", "/api/v1/topics/", "/api/v1/topics/{slug}/",
-        "/api/v1/providers/", "/api/v1/providers/{domain}/",
+        "/api/v1/", "/api/v1/articles/", "/api/v1/articles/{id}/", "/api/v1/stories/", "/api/v1/stories/{id}/",
+        "/api/v1/topics/", "/api/v1/topics/{slug}/", "/api/v1/providers/", "/api/v1/providers/{domain}/",
     }
     listed = {p["name"] for p in doc["paths"]["/api/v1/articles/"]["get"]["parameters"]}
     assert listed == {"topic", "provider", "story", "published_after", "published_before", "q", "order",
@@ -340,9 +339,10 @@ def test_the_docs_page_renders_offline(client):
     page = response.content.decode()
     assert response.status_code == 200 and response["Content-Type"].startswith("text/html")
     assert "script-src 'self'" in response["Content-Security-Policy"]
-    for path in ("/api/v1/articles/", "/api/v1/articles/{id}/", "/api/v1/topics/{slug}/", "/api/v1/providers/"):
+    for path in ("/api/v1/articles/", "/api/v1/articles/{id}/", "/api/v1/stories/", "/api/v1/stories/{id}/",
+                 "/api/v1/topics/{slug}/", "/api/v1/providers/"):
         assert f"GET {path}" in page
-    for name in ("published_after", "web_url", "ArticlePage", "Retry-After"):
+    for name in ("published_after", "web_url", "ArticlePage", "StoryPage", "last_published_at", "Retry-After"):
         assert name in page
     assert "<script" not in page and "style=" not in page and "<style" not in page
     assert "<code>next</code>" in page and "`" not in page
@@ -360,18 +360,18 @@ def test_each_endpoint_costs_the_same_queries_however_many_items(client, django_
         make_article(topics=["Sea", f"Topic {n}"], images=[("https://img.example/x.jpg", 1, 1)],
                      provider=make_provider(f"Outlet {n}", f"outlet{n}.example"))
     first = Article.objects.published().latest().first()
-    # The ETag's newest publish time, then the page: articles, their topics, their images.
-    with django_assert_num_queries(4):
+    # The content version and the ETag's newest publish time, then the page: articles, their topics, their images.
+    with django_assert_num_queries(5):
         assert len(ids(get(client, f"{ARTICLES}?limit=100&topic=sea"))) == count
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         get(client, reverse("api:article-detail", args=[first.pk]))
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(3):
         get(client, f"{ARTICLES}?limit=100&fields=title")
-    with django_assert_num_queries(3):  # the ETag's, the page of names, their counts
+    with django_assert_num_queries(4):  # the version, the ETag's, the page of names, their counts
         get(client, f"{reverse('api:topic-list')}?limit=100")
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(4):
         get(client, f"{reverse('api:provider-list')}?limit=100")
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(4):
         get(client, reverse("api:topic-detail", args=["sea"]))
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(4):
         get(client, reverse("api:provider-detail", args=["outlet1.example"]))

@@ -24,6 +24,9 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from articles.models import Article, Story
+from articles.stories.assign import refresh_stories
+
 from .factories import make_article, make_provider
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
@@ -53,12 +56,19 @@ def public_content(db, settings, wsgi_keeps_the_test_connection):
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "localhost"]
     settings.NEWSROOM_API_REQUESTS_PER_MINUTE = 0  # the fuzzer's requests would otherwise be throttled
     outlet = make_provider("Ünïcode Outlet", domain="xn--nicode-2ya.example")
-    for n in range(12):
+    public = [
         make_article(f"Public story {n} vaccine", provider=outlet if n % 2 else None, topics=["AI", f"Topic {n % 3}"],
                      heat=None if n % 4 == 0 else n, quality=n % 5 or None,
                      images=[("https://img.example/{n}.jpg", 640, 480)] if n % 3 else [])
-    make_article("Draft story", published=False, topics=["Secret"])
-    make_article("Scheduled story", published_at=timezone.now() + timedelta(days=1), topics=["Later"])
+        for n in range(12)
+    ]
+    draft = make_article("Draft story", published=False, topics=["Secret"])
+    scheduled = make_article("Scheduled story", published_at=timezone.now() + timedelta(days=1), topics=["Later"])
+    # Three stories with public articles (the list shows them), one with only a draft and a scheduled article.
+    for members in (public[0:3] + [draft], public[3:5], public[5:6], [scheduled]):
+        story = Story.objects.create()
+        Article.objects.filter(pk__in=[a.pk for a in members]).update(story=story)
+        refresh_stories([story.pk])
 
 
 @schema.parametrize()

@@ -274,7 +274,7 @@ def test_command_summary_and_verbosity(tmp_path):
     path = write(tmp_path, "a.md", front_matter())
     out, err = run_command(tmp_path, "-v", "2")
     assert f"created   {path}" in out
-    assert "1 files: 1 created, 0 updated, 0 unchanged, 0 refused" in out and "files/s" in out
+    assert "1 file: 1 created, 0 updated, 0 unchanged, 0 refused" in out and "files/s" in out
     assert err == ""  # no progress bar when not on a terminal
     out, _ = run_command(tmp_path, "-v", "0")
     assert out == ""
@@ -442,3 +442,23 @@ def test_editor_locked_fields_survive_reimport(tmp_path):
     article = Article.objects.get()
     assert (article.title, article.heat) == ("Editor's headline", 99)
     assert report.kept_fields == 1
+
+
+@pytest.mark.parametrize("text, problem", [
+    ("title: A\ntitle: B\nwebUrl: https://n.example/a\n", "title: given twice (again at line 3)"),
+    ("title: A\nwebUrl: https://n.example/a\nimages:\n  - url: https://n.example/i.jpg\n    title: x\n    title: y\n",
+     "images[0].title: given twice (again at line 7)"),
+    ("title: A\nwebUrl: https://n.example/a\nprovider: {name: X, domain: x.example, name: Y}\n",
+     "provider.name: given twice"),
+])
+def test_a_key_given_twice_is_refused_with_its_name(tmp_path, problem, text):
+    """YAML requires unique keys: the file is refused, naming the key, and nothing is stored;
+    the other files of the run still import."""
+    write(tmp_path, "dup.md", f"---\n{text}---\n")
+    write(tmp_path, "good.md", front_matter())
+    with pytest.raises(CommandError):
+        run_command(tmp_path)
+    report = import_paths([tmp_path])
+    (path, problems), = report.refused
+    assert path.endswith("dup.md") and problem in problems[0] and "YAML requires unique keys" in problems[0]
+    assert list(Article.objects.values_list("web_url", flat=True)) == ["https://orbit.example/solar-sails"]

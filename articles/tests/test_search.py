@@ -32,6 +32,13 @@ def test_title_outranks_topic_provider_and_excerpt_matches():
     assert titles("fusion") == ["Fusion power plant opens", "Plain", "Outlet story", "Nothing here"]
 
 
+def test_bodies_are_found_below_titles_and_excerpts():
+    make_article("Harbour report", body="Long text that mentions the lighthouse once.")
+    make_article("Weekly digest", excerpt="The lighthouse reopens.")
+    make_article("Lighthouse reopens")
+    assert titles("lighthouse") == ["Lighthouse reopens", "Weekly digest", "Harbour report"]
+
+
 def test_every_word_must_match_and_titles_rank_first():
     make_article("Market report", excerpt="Solar panels got cheaper this year.")
     make_article("Solar panels cheaper")
@@ -69,6 +76,10 @@ def test_results_follow_edits_to_titles_topics_and_providers():
     article.title = "Rewritten storyline"
     article.save()
     assert titles("original") == [] and titles("rewritten") == ["Rewritten storyline"]
+
+    article.body = "Now with a paragraph about magma."
+    article.save()
+    assert titles("magma") == ["Rewritten storyline"]
 
     article.topics.add("Volcanoes")
     assert titles("volcanoes") == ["Rewritten storyline"]

@@ -6,7 +6,9 @@ import re
 import pytest
 from django.urls import reverse
 
-from .factories import make_article, make_provider, make_related
+from articles.models import Article, Story
+
+from .factories import make_article, make_provider
 
 pytestmark = pytest.mark.django_db
 
@@ -16,19 +18,24 @@ def text(response):
 
 
 def test_a_card_never_says_also_covered_by_its_own_outlet(client):
+    """A story two Pulse articles and one Other Desk article cover: one card, "2 outlets", and only
+    the other outlet under "also covered by" (the card's own outlet never, however many articles it has)."""
     pulse, other = make_provider("Pulse Health Weekly", "pulse.example"), make_provider("Other Desk", "other.example")
     first = make_article("Pulse: the story", topics=["Health"], provider=pulse)
     same_outlet = make_article("Pulse: the same story, updated", topics=["Health"], provider=pulse,
                                web_url="https://pulse.example/2")
     other_outlet = make_article("Other: the same story", topics=["Health"], provider=other,
                                 web_url="https://other.example/1")
-    make_related(first, web_url=same_outlet.identity_url)
-    make_related(first, web_url=other_outlet.identity_url)
-    page = text(client.get(reverse("articles:topic-detail", kwargs={"slug": "health"})))
-    also = re.findall(r'<p class="card__also">(.*?)</p>', page, re.S)
-    assert also, "the story's card names the other outlet"
-    assert "Other Desk" in also[0]
-    assert all("Pulse Health Weekly" not in label for label in also)
+    story = Story.objects.create()
+    Article.objects.filter(pk__in=[first.pk, same_outlet.pk, other_outlet.pk]).update(story=story)
+    for url in (reverse("articles:topic-detail", kwargs={"slug": "health"}), reverse("articles:home"),
+                reverse("articles:provider-detail", kwargs={"domain": "pulse.example"})):
+        page = text(client.get(url))
+        also = re.findall(r'<p class="card__also">(.*?)</p>', page, re.S)
+        assert len(also) == 1, f"{url}: the story's card names the other outlet"
+        assert "Other Desk" in also[0] and "2 outlets" in also[0]
+        assert "Pulse Health Weekly" not in also[0]
+        assert "Pulse: the same story, updated" not in page  # folded into the story's card
 
 
 def test_a_slideshow_shows_all_its_images(client):

@@ -117,7 +117,7 @@ def test_article_page_has_a_breadcrumb_and_more_from_its_first_topic(client):
     page = text(client.get(article.get_absolute_url()))
     crumbs = page[page.index('aria-label="Breadcrumb"'):page.index("</nav>", page.index('aria-label="Breadcrumb"'))]
     assert 'href="/topics/budget/">Budget</a>' in crumbs and 'aria-current="page">The story itself' in crumbs
-    more = page[page.index('id="more-heading"'):]
+    more = page[page.index('id="more-from-heading"'):]
     assert "Another budget story" in more
     assert "A tax-only story" not in more and "A budget draft" not in more
     assert more.count("The story itself") == 0
