@@ -71,7 +71,7 @@ def front_page_candidates():
     return list(rows.values())
 
 
-def one_per_story(pks, story_of):
+def first_of_each_story(pks, story_of):
     """`pks` (in the list's order) keeping each story's first; an article without a story stands alone."""
     seen, kept = set(), []
     for pk in pks:
@@ -86,10 +86,10 @@ def home(request):
     candidates = front_page_candidates()
     story_of = {c.pk: c.story_id for c in candidates}
     # One card per story: of each, its best-ranked article leads and its newest is the latest.
-    top_ids = one_per_story(ranking.top_stories(candidates, len(candidates)), story_of)[:TOP_STORIES]
+    top_ids = first_of_each_story(ranking.top_stories(candidates, len(candidates)), story_of)[:TOP_STORIES]
     top_stories = {story_of[pk] for pk in top_ids if story_of[pk]}
     newest = sorted(candidates, key=lambda c: (c.published_at, c.pk), reverse=True)
-    latest_ids = one_per_story(
+    latest_ids = first_of_each_story(
         [c.pk for c in newest if c.pk not in set(top_ids) and (not c.story_id or c.story_id not in top_stories)],
         story_of,
     )[:LATEST_ON_HOME]

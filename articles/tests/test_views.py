@@ -330,6 +330,20 @@ def test_home_and_provider_pages_show_one_card_per_story(client):
     assert f'href="{other.get_absolute_url()}">Beta</a>' in provider_page
 
 
+def test_home_ranks_then_folds_a_story_under_its_best_ranked_article(client):
+    """Ranking and folding together: a story's fresh article stands for it (not its old hot one),
+    once, in the top stories; the latest list does not repeat the story."""
+    old = make_article("Story, first report", heat=295, age=timedelta(days=30), provider=make_provider("Old Desk"))
+    fresh = make_article("Story, today's update", heat=40, age=timedelta(hours=1), provider=make_provider("New Desk"))
+    same_story(old, fresh)
+    for i in range(8):
+        make_article(f"Filler {i}", heat=1, age=timedelta(hours=3 + i))
+    page = text(client.get(reverse("articles:home")))
+    top = page[page.index("Top stories"):page.index('id="latest-heading"')]
+    assert "Story, today&#x27;s update" in top and "2 outlets" in top and "Old Desk" in top
+    assert "Story, first report</a></h" not in page
+
+
 def test_topic_page_redirects_old_slugs_and_404s_unknown_ones(client):
     make_article(topics=["Machine Learning"])
     TopicRedirect.objects.create(old_slug="ml", topic=make_topic("Machine Learning"))
