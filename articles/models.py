@@ -13,6 +13,8 @@ from datetime import timezone as dt_timezone
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connections, models
 from django.db.models import Exists, F, OuterRef, Q
+from django.db.models.fields.json import KT
+from django.db.models.functions import TruncMonth, TruncYear
 from django.urls import reverse
 from django.utils import timezone
 from taggit.managers import TaggableManager
@@ -64,9 +66,14 @@ class Provider(models.Model):
 # The columns a card or a feed entry shows: list queries load only these (a sort carries every
 # column it loads, and each loaded date or JSON value is converted in Python).
 CARD_FIELDS = (
-    "identity_url", "title", "slug", "excerpt", "published_at", "updated_at", "is_featured", "pinned_home",
+    "identity_url", "title", "slug", "excerpt", "published_at", "created_at", "updated_at", "is_featured", "pinned_home",
     "provider__name", "provider__domain", "story",
 )
+
+
+# updated_at this close to created_at: the row has not changed since it was first stored (both
+# are set at once on insert; the ORM's two clock readings differ by microseconds).
+STORED_ONCE = timedelta(seconds=1)
 
 
 class ArticleQuerySet(models.QuerySet):
@@ -85,10 +92,19 @@ class ArticleQuerySet(models.QuerySet):
     def by_quality(self):
         return self.order_by(F("quality").desc(nulls_last=True), "-published_at", "-id")
 
+    def newest_change(self):
+        """The latest `Article.modified_at` among these articles (one aggregate), or None."""
+        newest = self.aggregate(
+            published=models.Max("published_at"),
+            changed=models.Max("updated_at", filter=Q(updated_at__gte=F("created_at") + STORED_ONCE)),
+        )
+        return max(filter(None, newest.values()), default=None)
+
     def with_cards(self):
         """The columns a card or feed entry shows, with the provider's. Their image and topics
-        come after, for the whole list at once: `articles.cards.fetch_parts()`."""
-        return self.select_related("provider").only(*CARD_FIELDS)
+        come after, for the whole list at once: `articles.cards.fetch_parts()`. `feed_language`:
+        the file's `language` key (kept in `extra`), for the card's `lang`."""
+        return self.select_related("provider").only(*CARD_FIELDS).annotate(feed_language=KT("extra__language"))
 
 
 class Article(models.Model):
@@ -204,6 +220,15 @@ class Article(models.Model):
         return visibility.is_public(self)
 
     @property
+    def modified_at(self):
+        """When the article last changed for readers: its published time, or the later time an
+        editor or a changed file rewrote it. Not the import date: a first import changes nothing
+        the publisher had not already published (sitemap lastmod, feeds, JSON-LD dateModified)."""
+        if self.updated_at is None or self.created_at is None or self.updated_at - self.created_at < STORED_ONCE:
+            return self.published_at
+        return max(filter(None, (self.updated_at, self.published_at)))
+
+    @property
     def published_at_local(self):
         """The published time in the time zone the source gave."""
         if self.published_at is None or self.published_at_offset is None:
@@ -255,6 +280,19 @@ class ArticleTopicQuerySet(models.QuerySet):
         leaders = [{"provider__domain": domain, "provider__name": name, "articles": -negative}
                    for negative, name, domain in named[:limit]]
         return total, leaders, next((n for pk, n, *_ in rows if pk == provider_id), 0)
+
+    def published_between(self, start, end):
+        """Links whose article was published in [start, end): a topic's date archive."""
+        return self.filter(article_published_at__gte=start, article_published_at__lt=end)
+
+    def periods(self, kind):
+        """[{"period": date, "articles": n}] newest first, by `kind` "year" or "month" of the
+        articles' published time (in the site's time zone): the archive's index."""
+        trunc = {"year": TruncYear, "month": TruncMonth}[kind]
+        return list(
+            self.order_by().annotate(period=trunc("article_published_at"))
+            .values("period").annotate(articles=models.Count("id")).order_by("-period")
+        )
 
     # The same orders as ArticleQuerySet's, pinned links first (topic pages put them on top).
     # Heat and quality are copied with -1 for "none", so plain DESC puts them last on every engine.

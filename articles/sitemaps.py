@@ -24,16 +24,17 @@ class ArticleSitemap(Sitemap):
 
     def items(self):
         # Only what location and lastmod need.
-        return Article.objects.published().order_by("pk").only("pk", "slug", "published_at", "updated_at")
+        return Article.objects.published().order_by("pk").only(
+            "pk", "slug", "published_at", "created_at", "updated_at"
+        )
 
     def lastmod(self, item):
-        # A scheduled article may have been stored before it went out.
-        return max(item.updated_at, item.published_at)
+        # When the article changed, not when it was imported.
+        return item.modified_at
 
     def get_latest_lastmod(self):
         # One aggregate, where Django's default would load every article.
-        newest = Article.objects.published().aggregate(Max("updated_at"), Max("published_at"))
-        return max(filter(None, newest.values()), default=None)
+        return Article.objects.published().newest_change()
 
 
 class TopicSitemap(Sitemap):

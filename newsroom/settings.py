@@ -85,6 +85,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Compresses public pages only, never a page with a session or CSRF token (BREACH).
+    "newsroom.middleware.PublicGZipMiddleware",
     "newsroom.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -197,6 +199,8 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # How long a public page may be served from the cache; any change invalidates it at once.
 NEWSROOM_PAGE_CACHE_SECONDS = int(os.environ.get("NEWSROOM_PAGE_CACHE_SECONDS", "300"))
+# The front page weighs a story's heat by its age: halved every this many hours (articles/ranking.py).
+NEWSROOM_HEAT_HALF_LIFE_HOURS = float(os.environ.get("NEWSROOM_HEAT_HALF_LIFE_HOURS", "24"))
 # The content API (/api/v1/): requests per minute from one address (0: no limit), and how long
 # clients and proxies may reuse an answer before asking again (with its ETag) whether it changed.
 NEWSROOM_API_REQUESTS_PER_MINUTE = int(os.environ.get("NEWSROOM_API_REQUESTS_PER_MINUTE", "600"))

@@ -1,3 +1,5 @@
+from django.conf import settings
+from django.conf.urls.static import static
 from django.contrib import admin
 from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path
@@ -27,3 +29,6 @@ urlpatterns = [
     path("api/v1/", include("articles.api.urls")),
     path("", include("articles.urls")),
 ]
+# Uploaded images under `make run` (DEBUG): static() adds nothing otherwise. In production the web
+# server or the object storage serves MEDIA_URL (docs/production.md).
+urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -3,12 +3,13 @@
 A page of articles costs three queries whatever its length: the articles with their provider,
 then the images and the topics of all of them (only when those fields are asked for). Links are
 absolute; an image's address is given only when it is http(s) or a file on this site (the rule of
-the readers' pages, `image_src`). Imported text is data here: clients must escape it.
+the readers' pages, `image_src`). Imported text is data here (its HTML character references decoded, `articles.text.plain`): clients must escape it.
 """
 
 from ..cards import Reverser, article_urls
 from ..models import ArticleTopic, Image
 from ..links import http_url, image_src
+from ..text import plain
 
 ARTICLE_FIELDS = (
     "id", "url", "web_url", "title", "excerpt", "published_at", "type", "provider", "topics", "images",
@@ -68,11 +69,11 @@ def _article(article, fields, links, topics, images):
         "id": lambda: article.pk,
         "url": lambda: links.article(article),
         "web_url": lambda: http_url(article.web_url or article.identity_url) or None,
-        "title": lambda: article.title,
-        "excerpt": lambda: article.excerpt,
+        "title": lambda: plain(article.title),
+        "excerpt": lambda: plain(article.excerpt) if article.excerpt is not None else None,
         "published_at": lambda: published.isoformat() if published else None,
         "type": lambda: article.item_type,
-        "provider": lambda: {"name": provider.name, "domain": provider.domain,
+        "provider": lambda: {"name": plain(provider.name), "domain": provider.domain,
                              "url": links.provider(provider.domain)},
         "topics": lambda: topics,
         "images": lambda: images,

@@ -8,7 +8,7 @@ from django import template
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
-from articles import links
+from articles import links, text
 
 register = template.Library()
 
@@ -26,6 +26,8 @@ BODY_ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "title", "width
 http_url = register.filter("http_url", links.http_url)
 # An Image's address when it is http(s) or a path on this site, else "".
 image_src = register.filter("image_src", links.image_src)
+# Feed text with its character references decoded ("R&amp;D" -> "R&D"), still escaped on output.
+plain = register.filter("plain", text.plain)
 
 
 @register.filter
@@ -65,3 +67,16 @@ def page_url(context, **changes):
         params.pop("page", None)  # a new order or filter starts again at the first page
     query = params.urlencode()
     return f"?{query}" if query else "?"
+
+
+@register.simple_tag(takes_context=True)
+def absolute_url(context, url):
+    """`url` (a path on this site, or already absolute) as an absolute URL, for og:image."""
+    return context["request"].build_absolute_uri(url)
+
+
+@register.filter
+def datetime_attr(value):
+    """A datetime as HTML's `datetime` attribute wants it: ISO 8601 to the second (the HTML
+    checker refuses more than three digits of a second)."""
+    return value.isoformat(timespec="seconds") if value else ""

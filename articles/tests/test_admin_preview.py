@@ -29,8 +29,9 @@ def test_view_on_site_previews_unpublished_articles_to_staff_only(client, state)
     assert page.status_code == 200
     html = page.content.decode()
     assert f"A {state} story" in html
-    banner = re.search(r'<div class="preview-banner".*?</div></div>', html, re.S).group(0)
-    assert ("scheduled:" in banner) == (state == "scheduled")
-    assert ("not published" in banner) == (state == "draft")
+    # The readers' site's state banner: "Draft — not published." or "Scheduled for <time> — not published yet."
+    banner = re.search(r'<div class="preview-banner[ "].*?</div></div>', html, re.S).group(0)
+    assert ("Scheduled for" in banner) == (state == "scheduled")
+    assert ("Draft — not published." in banner) == (state == "draft")
     client.logout()
     assert client.get(story.get_absolute_url()).status_code == 404

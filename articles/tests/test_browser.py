@@ -93,7 +93,8 @@ def test_a_reader_follows_a_topic_to_an_article_and_its_coverage(live_server, br
         page.get_by_label("Search articles").first.fill("facial recognition")
         page.get_by_label("Search articles").first.press("Enter")
         page.wait_for_url("**/search/?q=facial+recognition")
-        assert page.locator(".card__title").count() == 2
+        assert page.locator(".result__title").count() == 2
+        assert page.locator(".result__title mark").first.inner_text().lower() == "facial"
         shoot(page, artifacts_dir, "search")
 
         page.goto(live_server.url + "/topics/")

@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 from taggit.models import Tag
 
-from articles.models import TopicRedirect
+from articles.models import Provider, ProviderAlias, TopicRedirect
 
 from .syndication_data import build_newsroom, make_article
 
@@ -190,6 +190,20 @@ def test_renamed_topic_feed_redirects_permanently(client, news, url_name):
     response = client.get(reverse(url_name, kwargs={"slug": "artificial-intelligence"}))
     assert response.status_code == 301
     assert response["Location"] == reverse(url_name, kwargs={"slug": "ai"})
+
+
+@pytest.mark.parametrize("url_name", ["articles:provider-feed", "articles:provider-atom"])
+def test_merged_away_provider_feed_redirects_permanently(client, news, url_name):
+    """A merged-away outlet's feed, like its page, answers 301 to the absorbing outlet's feed; an
+    unknown domain stays a 404, and the absorbing outlet's feed lists its own articles."""
+    ProviderAlias.objects.create(domain="verge-old.example", provider=Provider.objects.get(domain="theverge.com"))
+    response = client.get(reverse(url_name, kwargs={"domain": "verge-old.example"}))
+    assert response.status_code == 301
+    assert response["Location"] == reverse(url_name, kwargs={"domain": "theverge.com"})
+    assert client.get(response["Location"]).status_code == 200
+    assert client.get(reverse(url_name, kwargs={"domain": "never-merged.example"})).status_code == 404
+    # A domain with no public article that is not an alias either is a 404 too, as its page is.
+    assert client.get(reverse(url_name, kwargs={"domain": "hidden.example"})).status_code == 404
 
 
 @pytest.mark.parametrize(

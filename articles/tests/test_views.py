@@ -61,6 +61,32 @@ def test_home_shows_top_stories_by_heat_latest_and_trending_topics(client):
     assert reverse("articles:topic-list") in page
 
 
+def test_home_ranks_a_fresh_modest_story_above_an_old_hot_one(client):
+    """Yesterday's heat-50 story leads; a six-year-old heat-295 one does not make the top stories."""
+    make_article("Six years old and hot", heat=295, age=timedelta(days=6 * 365), topics=["Pandemic"])
+    make_article("Yesterday, modest", heat=50, age=timedelta(days=1), topics=["Budget"])
+    for i in range(4):
+        make_article(f"Today, cool {i}", heat=1, age=timedelta(hours=2 + i))
+    page = text(client.get(reverse("articles:home")))
+    top = page[page.index("Top stories"):page.index('id="latest-heading"')]
+    assert "Yesterday, modest" in top and "Six years old and hot" not in top
+    assert top.index("Yesterday, modest") < top.index("Today, cool 0")
+    trending = page[page.index("Trending topics"):]
+    assert trending.index("Budget") < trending.index("Pandemic")
+
+
+def test_home_stays_sensible_on_an_archive_with_nothing_recent(client):
+    """With every story years old, the newest ones lead (ages count from the newest story)."""
+    years = timedelta(days=3 * 365)
+    make_article("Archive: oldest and hottest", heat=900, age=years + timedelta(days=400))
+    make_article("Archive: newest, warm", heat=40, age=years)
+    make_article("Archive: a week older, warm", heat=60, age=years + timedelta(days=7))
+    page = text(client.get(reverse("articles:home")))
+    top = page[page.index("Top stories"):page.index('id="latest-heading"')]
+    assert top.index("Archive: newest, warm") < top.index("Archive: a week older, warm")
+    assert top.index("Archive: a week older, warm") < top.index("Archive: oldest and hottest")
+
+
 def test_home_puts_articles_pinned_to_home_first(client):
     """An editor's pinned article leads even when colder and older."""
     make_article("Pinned but cold", heat=0, pinned_home=True, age=timedelta(days=30))
@@ -304,6 +330,20 @@ def test_home_and_provider_pages_show_one_card_per_story(client):
     assert f'href="{other.get_absolute_url()}">Beta</a>' in provider_page
 
 
+def test_home_ranks_then_folds_a_story_under_its_best_ranked_article(client):
+    """Ranking and folding together: a story's fresh article stands for it (not its old hot one),
+    once, in the top stories; the latest list does not repeat the story."""
+    old = make_article("Story, first report", heat=295, age=timedelta(days=30), provider=make_provider("Old Desk"))
+    fresh = make_article("Story, today's update", heat=40, age=timedelta(hours=1), provider=make_provider("New Desk"))
+    same_story(old, fresh)
+    for i in range(8):
+        make_article(f"Filler {i}", heat=1, age=timedelta(hours=3 + i))
+    page = text(client.get(reverse("articles:home")))
+    top = page[page.index("Top stories"):page.index('id="latest-heading"')]
+    assert "Story, today&#x27;s update" in top and "2 outlets" in top and "Old Desk" in top
+    assert "Story, first report</a></h" not in page
+
+
 def test_topic_page_redirects_old_slugs_and_404s_unknown_ones(client):
     make_article(topics=["Machine Learning"])
     TopicRedirect.objects.create(old_slug="ml", topic=make_topic("Machine Learning"))
@@ -347,18 +387,19 @@ def test_topic_page_pages_forward_without_repeats(client):
 
 
 def test_topic_page_query_count_is_fixed(client, django_assert_num_queries):
-    """Eight queries whether the page holds 2 or 20 cards, stories folded or not."""
+    """Nine queries whether the page holds 2 or 20 cards, stories folded or not: the eight of story
+    folding and one for the date archive's years (readers' site), each a query of its own feature."""
     url = "/topics/busy/"
     a = make_article(topics=["Busy", "Other"], images=[("https://img.example/1.jpg", 10, 10)])
     b = make_article(topics=["Busy"], provider=make_provider("Second Outlet"))
     same_story(a, b)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):
         client.get(url)
     articles = [make_article(topics=["Busy", f"Other {i}"], images=[("https://img.example/x.jpg", 10, 10)],
                              provider=make_provider(f"Outlet {i % 7}")) for i in range(60)]
     for i in range(0, 60, 3):
         same_story(*articles[i:i + 3])
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):
         client.get(url, {"page": 2, "sort": "trending"})
 
 
@@ -479,13 +520,13 @@ def test_article_page_404s_for_drafts_future_and_unknown_ids(client):
 def test_staff_preview_unpublished_article_with_banner(client, admin_client, django_user_model):
     draft = make_article("Embargoed scoop", published=False)
     page = text(admin_client.get(draft.get_absolute_url()))
-    assert "Embargoed scoop" in page and "Preview — not published" in page
+    assert "Embargoed scoop" in page and "Draft — not published" in page
     assert '<meta name="robots" content="noindex">' in page
     user = django_user_model.objects.create_user("reader", password="pw")
     client.force_login(user)
     assert client.get(draft.get_absolute_url()).status_code == 404
     published = make_article("Public story")
-    assert "Preview — not published" not in text(admin_client.get(published.get_absolute_url()))
+    assert "not published" not in text(admin_client.get(published.get_absolute_url()))
 
 
 def test_video_article_embeds_only_a_rebuilt_allow_listed_player(client):
@@ -525,7 +566,9 @@ def test_article_page_query_count_is_fixed(client, django_assert_num_queries):
     for i in range(8):
         other = make_article(web_url=f"https://o.example/{i}")
         make_related(article, web_url=other.web_url, provider=make_provider(f"P{i}", f"p{i}.example"))
-    with django_assert_num_queries(5):
+    for i in range(6):
+        make_article(topics=["A"])  # "More from A": one query however many there are
+    with django_assert_num_queries(6):
         client.get(article.get_absolute_url())
 
 
@@ -537,7 +580,7 @@ def test_search_ranks_title_matches_first_and_hides_drafts(client):
     make_article("Quantum draft", published=False)
     response = client.get(reverse("articles:search"), {"q": "quantum"})
     page = text(response)
-    assert page.index("Quantum computers arrive") < page.index("Budget talks continue")
+    assert page.index("<mark>Quantum</mark> computers arrive") < page.index("Budget talks continue")
     assert "Quantum draft" not in page
     assert "2 results" in page
 
@@ -574,9 +617,11 @@ def test_search_pagination_edges(client):
 def test_search_query_count_is_fixed(client, django_assert_num_queries):
     for i in range(25):
         make_article(f"Match {i}", topics=["T", f"U{i}"], images=[("https://img.example/x.jpg", 1, 1)])
-    with django_assert_num_queries(4):
+    # Five: find()'s count (whether to look for a typo), the ranked ids, the page's rows, and the
+    # topic and outlet filters' counts (the readers' filters; rows fetch no image or topic).
+    with django_assert_num_queries(5):
         client.get("/search/", {"q": "match"})
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         client.get("/search/", {"q": "match", "page": 2})
 
 
@@ -586,7 +631,7 @@ def test_search_offers_and_follows_a_correction(client):
     make_article("Weather report")
     response = client.get("/search/", {"q": "vacination"})
     html = response.content.decode()
-    assert "Regional vaccination campaign reaches villages" in text(response)
+    assert "Regional <mark>vaccination</mark> campaign reaches villages" in html  # the corrected word marked
     assert "Weather report" not in text(response)
     assert "No articles match “vacination”" in text(response)
     assert 'Did you mean <a href="/search/?q=vaccination">vaccination</a>?' in html
@@ -595,7 +640,7 @@ def test_search_offers_and_follows_a_correction(client):
 def test_search_without_a_typo_offers_nothing(client):
     make_article("Regional vaccination campaign reaches villages")
     page = text(client.get("/search/", {"q": "vaccination"}))
-    assert "Regional vaccination campaign" in page and "Did you mean" not in page
+    assert "Regional <mark>vaccination</mark> campaign" in page and "Did you mean" not in page
 
 
 def test_search_marks_the_matched_words_of_excerpts_and_bodies_escaped(client):
@@ -611,10 +656,11 @@ def test_search_marks_the_matched_words_of_excerpts_and_bodies_escaped(client):
 
 @pytest.mark.parametrize("articles", [3, 30])
 def test_search_query_counts_on_the_correction_path_are_fixed(client, django_assert_num_queries, articles):
-    """Count, vocabulary prefixes, vocabulary words, the correction's count, the page, its parts."""
+    """Count, vocabulary prefixes, vocabulary words, the correction's count, the ranked ids, the page's
+    rows, and the topic and outlet filters' counts (the readers' filters, whose rows fetch no image or topic)."""
     for i in range(articles):
         make_article(f"Vaccination drive {i}", topics=["Health"], images=[("https://img.example/x.jpg", 1, 1)])
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         html = client.get("/search/", {"q": "vacination"}).content.decode()
     assert 'Did you mean <a href="/search/?q=vaccination">vaccination</a>?' in html
 
