@@ -9,7 +9,7 @@ from django.utils.html import format_html
 from articles.models import Article, Story
 from articles.stories import curation
 
-from .base import form_data, intermediate_form, log_bulk_change, snapshot
+from .base import counted, form_data, intermediate_form, log_bulk_change, snapshot
 from .forms import MergeForm
 
 
@@ -122,7 +122,8 @@ class StoryAdmin(admin.ModelAdmin):
             others = [s for s in snapshot(queryset) if s.pk != target.pk]
             count = curation.merge_stories(target, others, user=request.user)
             log_bulk_change(request, [target], f"Merged stories {', '.join(str(s.pk) for s in others)} into this one.")
-            self.message_user(request, f"Merged {len(others)} story(ies) into story {target.pk} ({count} articles).",
+            self.message_user(request, f"Merged {counted(len(others), 'story', 'stories')} into story {target.pk} "
+                              f"({counted(count, 'article', 'articles')}).",
                               messages.SUCCESS)
 
         return intermediate_form(

@@ -44,7 +44,7 @@ def test_cluster_stories_places_pending_articles_by_story_and_then_has_nothing_t
     assert Article.objects.filter(story__isnull=True).count() == 5
     out = StringIO()
     call_command("cluster_stories", stdout=out)
-    assert "5 article(s) placed" in out.getvalue()
+    assert "5 articles placed" in out.getvalue()
     a = by_key()
     assert a["a1"].story_id == a["a2"].story_id == a["a3"].story_id
     assert a["b1"].story_id == a["b2"].story_id
@@ -53,7 +53,7 @@ def test_cluster_stories_places_pending_articles_by_story_and_then_has_nothing_t
     assert (story.size, story.outlets, story.lead_id) == (3, 3, a["a1"].pk)  # lead: first published
     out = StringIO()
     call_command("cluster_stories", stdout=out)
-    assert "0 article(s) placed" in out.getvalue()
+    assert "0 articles placed" in out.getvalue()
 
 
 def test_a_related_link_puts_an_article_in_the_story_it_names(tmp_path):

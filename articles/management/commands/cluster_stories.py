@@ -1,4 +1,5 @@
 from django.core.management.base import BaseCommand
+from django.utils.translation import ngettext
 
 from articles.stories.assign import cluster_pending, clustering_lock, pending_count
 
@@ -16,7 +17,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, rebuild, verbosity, **options):
         if verbosity >= 2:
-            self.stdout.write(f"{pending_count()} article(s) pending" + (" before the rebuild" if rebuild else ""))
+            pending = pending_count()
+            self.stdout.write(ngettext("%d article pending", "%d articles pending", pending) % pending
+                              + (" before the rebuild" if rebuild else ""))
 
         def progress(report):
             if verbosity >= 2:
@@ -29,6 +32,10 @@ class Command(BaseCommand):
             report = cluster_pending(rebuild=rebuild, on_progress=progress)
         if verbosity >= 1:
             self.stdout.write(self.style.SUCCESS(
-                f"Stories: {report.articles} article(s) placed, {report.stories_created} story(ies) started, "
-                f"{report.stories_merged} merged, {report.vectors_computed} title vector(s) computed."
+                "Stories: "
+                + ngettext("%d article placed", "%d articles placed", report.articles) % report.articles + ", "
+                + ngettext("%d story started", "%d stories started", report.stories_created) % report.stories_created
+                + f", {report.stories_merged} merged, "
+                + ngettext("%d title vector computed", "%d title vectors computed", report.vectors_computed)
+                % report.vectors_computed + "."
             ))
