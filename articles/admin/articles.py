@@ -155,6 +155,10 @@ class ArticleAdmin(admin.ModelAdmin):
         if "title" in form.changed_data or not obj.slug:
             obj.slug = article_slug(obj.title)  # as an import would; the URL also carries the id
         super().save_model(request, obj, form, change)
+        problem = getattr(obj, "body_render_problem", "")
+        if problem and "body" in form.changed_data:
+            self.message_user(request, f"The body was not rendered ({problem}): readers see it as plain text.",
+                              messages.WARNING)
 
     def save_formset(self, request, form, formset, change):
         instances = formset.save(commit=False)

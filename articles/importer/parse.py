@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 import yaml
 
 from articles.domains import normalize_domain
+from articles.rendering import render_body
 
 
 class YAML_LOADER(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
@@ -528,6 +529,10 @@ def validate(data, body=""):
     if check.problems:
         raise FileRefused(check.problems)
 
+    rendered = render_body(body)  # here, in the parse workers: no request renders Markdown
+    f["body_html"] = rendered.html
+    if rendered.fell_back:
+        topic_warnings.append(f"body: {rendered.problem}; shown as plain text")
     f["provider_source"] = _jsonable(provider_data) if provider_data is not None else None
     f["extra"] = {key: _jsonable(value) for key, value in data.items() if key not in ARTICLE_KEYS}
     f["source_keys"] = list(data.keys())

@@ -22,7 +22,7 @@ from articles.models import Article, ArticleTopic, Image, Provider, RelatedLink,
 RECORD_FIELDS = (
     "title", "web_url", "original_url", "amp_url", "cdn_amp_url", "excerpt", "category",
     "item_type", "published_at", "published_at_offset", "quality", "heat", "is_published",
-    "featured_content", "secured", "body", "provider_source", "extra", "source_keys",
+    "featured_content", "secured", "body", "body_html", "provider_source", "extra", "source_keys",
 )
 PROVENANCE_FIELDS = ("source_path", "content_hash", "last_imported_at", "slug")
 # Any fixed number: the PostgreSQL advisory lock each batch's transaction takes before it reads
@@ -42,6 +42,7 @@ LOCK_GROUPS = {
     "provider": ("provider", "provider_source"),
     "published_at": ("published_at", "published_at_offset"),
     "title": ("title", "slug"),
+    "body": ("body", "body_html"),
 }
 
 

@@ -1,24 +1,18 @@
-"""Template helpers for the readers' site: safe links, Markdown bodies, JSON-LD, page links."""
+"""Template helpers for the readers' site: safe links, stored bodies, JSON-LD, page links."""
 
 import json
 from urllib.parse import urlsplit
 
-import markdown as markdown_lib
-import nh3
 from django import template
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
+
+from articles.rendering import plain_html, sanitise
 
 register = template.Library()
 
 # The escapes Django's json_script uses, so data can never close the <script> element.
 _JSON_SCRIPT_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
-BODY_TAGS = {
-    "a", "abbr", "b", "blockquote", "br", "code", "em", "figcaption", "figure", "h2", "h3", "h4",
-    "h5", "h6", "hr", "i", "img", "li", "ol", "p", "pre", "strong", "sub", "sup", "table", "tbody",
-    "td", "th", "thead", "tr", "ul",
-}
-BODY_ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "title", "width", "height"}, "abbr": {"title"}}
 
 
 def is_http_url(value):
@@ -45,20 +39,13 @@ def image_src(image):
 
 
 @register.filter
-def markdown(text):
-    """Markdown rendered to HTML, then sanitised: no scripts, no styles, only http(s) links."""
-    html = markdown_lib.markdown(text or "", extensions=["extra", "sane_lists"], output_format="html")
-    # Headings start at h2 inside an article: the page's h1 is the headline.
-    html = html.replace("<h1", "<h2").replace("</h1>", "</h2>")
-    return mark_safe(  # nh3 leaves only the allow-listed, escaped markup
-        nh3.clean(
-            html,
-            tags=BODY_TAGS,
-            attributes=BODY_ATTRIBUTES,
-            url_schemes={"http", "https"},
-            link_rel="noopener noreferrer nofollow",
-        )
-    )
+def stored_body(article):
+    """The article's body as rendered and sanitised when it was imported or saved
+    (articles/rendering.py): no Markdown is rendered for a request. An article stored before
+    it had one shows its body as escaped text."""
+    if article.body_html is None:
+        return mark_safe(sanitise(plain_html(article.body or "")))  # escaped by plain_html, then nh3
+    return mark_safe(article.body_html)  # nh3's output, stored by render_body
 
 
 @register.simple_tag
