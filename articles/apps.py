@@ -5,3 +5,12 @@ class ArticlesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "articles"
     verbose_name = "Newsroom"
+
+    def ready(self):
+        # taggit's Tag makes its slug with Tag.slugify (on save, and in our rename and redirect
+        # look-ups): one rule for every door a topic comes in by (articles/slugs.py).
+        from taggit.models import Tag
+
+        from .slugs import tag_slugify
+
+        Tag.slugify = tag_slugify

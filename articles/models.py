@@ -14,12 +14,12 @@ from django.db import connections, models
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.text import slugify
 from taggit.managers import TaggableManager
 from taggit.models import Tag, TaggedItemBase
 
 from .domains import normalize_domain
 from .rendering import render_body
+from .slugs import provider_slug
 
 
 class Provider(models.Model):
@@ -53,7 +53,7 @@ class Provider(models.Model):
     def save(self, *args, **kwargs):
         self.domain = normalize_domain(self.domain)
         if not self.slug:
-            self.slug = slugify(self.domain)[:253] or "provider"
+            self.slug = provider_slug(self.domain)
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):

@@ -9,7 +9,7 @@ from taggit.models import Tag
 
 from .cards import CardMaker, cards, fetch_parts
 from .coverage import fold_page
-from .domains import normalize_domain
+from .domains import is_domain_name, normalize_domain
 from .embeds import article_player_url
 from .forms import SearchForm
 from .models import Article, ArticleTopic, Image, Provider, RelatedLink, TopicRedirect
@@ -154,6 +154,8 @@ def in_order(queryset, pks):
 
 def provider_detail(request, domain):
     normalized = normalize_domain(domain)
+    if not is_domain_name(normalized):
+        raise Http404("No such provider.")  # ".", "..", " ": nothing a provider is called
     if normalized != domain:
         target = reverse("articles:provider-detail", kwargs={"domain": normalized})
         query = request.GET.urlencode()

@@ -19,7 +19,7 @@ from articles.importer import import_paths
 from articles.importer.write import article_slug
 from articles.models import Article, ArticleTopic, Image, RelatedLink
 
-from .base import EstimatedCountPaginator, form_data, intermediate_form, log_bulk_change, snapshot
+from .base import EstimatedCountPaginator, form_data, intermediate_form, isolated_name, log_bulk_change, snapshot
 from .filters import ProviderFilter, StatusFilter, TopicFilter
 from .forms import AddTopicForm, ArticleAdminForm, ChooseTopicForm, field_label, fill_positions
 from .inlines import URL_FIELDS, ImageInline, RelatedLinkInline, TopicInline, image_src
@@ -34,10 +34,11 @@ class ArticleAdmin(admin.ModelAdmin):
     formfield_overrides = URL_FIELDS
     form = ArticleAdminForm
     list_display = (
-        "thumbnail", "title", "provider", "published_at", "heat", "quality", "status",
+        "thumbnail", "title", "provider_name", "published_at", "heat", "quality", "status",
         "is_published", "is_featured", "topic_names",
     )
     list_display_links = ("thumbnail", "title")
+    list_select_related = ("provider",)
     list_filter = (
         StatusFilter, "is_published", "is_featured", "pinned_home", ProviderFilter, TopicFilter,
         "item_type", "category", "published_at",
@@ -112,8 +113,12 @@ class ArticleAdmin(admin.ModelAdmin):
     @admin.display(description="topics")
     def topic_names(self, article):
         return format_html_join(
-            ", ", "{}{}", ((link.tag.name, " 📌" if link.pinned else "") for link in article.topic_links.all())
+            ", ", "<bdi>{}</bdi>{}", ((link.tag.name, " 📌" if link.pinned else "") for link in article.topic_links.all())
         )
+
+    @admin.display(description="provider", ordering="provider__name")
+    def provider_name(self, article):
+        return isolated_name(article.provider)
 
     def get_urls(self):
         return [

@@ -7,6 +7,12 @@ from django.core.paginator import Paginator
 from django.db import connections
 from django.template.response import TemplateResponse
 from django.utils.functional import cached_property
+from django.utils.html import format_html
+
+
+def isolated_name(name):
+    """A topic's or provider's name in a list, isolated from the columns beside it (<bdi>)."""
+    return format_html("<bdi>{}</bdi>", name)
 
 
 def intermediate_form(modeladmin, request, queryset, form, *, title, apply, intro=""):

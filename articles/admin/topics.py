@@ -8,8 +8,9 @@ from taggit.models import Tag
 
 from articles import curation
 from articles.models import Provider, TopicRedirect
+from articles.slugs import topic_slug
 
-from .base import form_data, intermediate_form, log_bulk_change, snapshot
+from .base import form_data, intermediate_form, isolated_name, log_bulk_change, snapshot
 from .forms import MergeForm
 
 admin.site.unregister(Tag)
@@ -20,9 +21,16 @@ class TopicForm(forms.ModelForm):
         model = Tag
         fields = ("name", "slug")
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["slug"].required = False
+        self.fields["slug"].help_text = "Empty: made from the name (or a hash of it, for a name like “🤖”)."
+
     def clean(self):
         cleaned = super().clean()
         name, slug = cleaned.get("name"), cleaned.get("slug")
+        if name and not slug:
+            slug = cleaned["slug"] = topic_slug(name)
         if self.instance.pk and name and "name" in self.changed_data and "slug" not in self.changed_data:
             # A renamed topic gets the slug of its new name; the old one redirects.
             slug = cleaned["slug"] = self.instance.slugify(name)
@@ -46,7 +54,7 @@ class TopicRedirectInline(admin.TabularInline):
 @admin.register(Tag)
 class TopicAdmin(admin.ModelAdmin):
     form = TopicForm
-    list_display = ("name", "slug", "article_count")
+    list_display = ("topic_name", "slug", "article_count")
     search_fields = ("name", "slug")
     ordering = ("name",)
     inlines = (TopicRedirectInline,)
@@ -56,6 +64,10 @@ class TopicAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(article_count=Count("articles_articletopic_items"))
+
+    @admin.display(description="name", ordering="name")
+    def topic_name(self, tag):
+        return isolated_name(tag.name)
 
     @admin.display(description="articles", ordering="article_count")
     def article_count(self, tag):
@@ -112,7 +124,7 @@ class TopicRedirectAdmin(admin.ModelAdmin):
 
 @admin.register(Provider)
 class ProviderAdmin(admin.ModelAdmin):
-    list_display = ("name", "domain", "article_count")
+    list_display = ("provider_name", "domain", "article_count")
     search_fields = ("name", "domain")
     ordering = ("name",)
     readonly_fields = ("slug", "created_at")
@@ -122,6 +134,10 @@ class ProviderAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(article_count=Count("articles"))
+
+    @admin.display(description="name", ordering="name")
+    def provider_name(self, provider):
+        return isolated_name(provider.name)
 
     @admin.display(description="articles", ordering="article_count")
     def article_count(self, provider):

@@ -15,6 +15,7 @@ import yaml
 
 from articles.domains import normalize_domain
 from articles.rendering import render_body
+from articles.slugs import invisible_characters, strip_invisible
 
 
 class YAML_LOADER(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
@@ -279,7 +280,7 @@ class _Builder:
 
 
 def _encodable(text):
-    if "\x00" in text:
+    if "\x00" in text or _CONTROL.search(text):
         raise _Unusual
     try:
         text.encode("utf-8")
@@ -340,9 +341,15 @@ def _check_structure(root):
             raise FileRefused([f"{where}: unsupported YAML value ({_kind(node)})"])
 
 
-def _check_text(text, where):
+# Control characters XML 1.0 cannot carry: a title with one would break every feed it is in.
+_CONTROL = re.compile("[\x01-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def _check_text(text, where, *, controls=False):
     if "\x00" in text:
         raise FileRefused([f"{where}: contains a NUL character"])
+    if not controls and (found := _CONTROL.search(text)):
+        raise FileRefused([f"{where}: contains a control character (U+{ord(found.group()):04X})"])
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
@@ -511,7 +518,7 @@ def validate(data, body=""):
     f["featured_content"] = check.text(data, "featuredContent")
     f["secured"] = check.text(data, "secured")
     f["body"] = body
-    _check_text(body, "body")
+    _check_text(body, "body", controls=True)  # a body is never in a feed
 
     identity = f["web_url"] or f["original_url"]
     if identity is None and not any(k in data and data[k] is not None for k in ("webUrl", "originalUrl")):
@@ -563,6 +570,11 @@ def _provider(check, data, label, *, fallback_url=None):
             return None
     elif fallback_url:
         domain = normalize_domain(urlsplit(fallback_url).hostname or "")
+    if invisible_characters(domain or ""):
+        # U+202E would show "evil.example" reversed; a domain never needs such characters.
+        check.fail(f"{label}.domain", f"{_clip(domain)!r} contains invisible or direction-changing characters "
+                   f"({', '.join(invisible_characters(domain))})")
+        return None
     if not domain:
         return None
     return ProviderRecord(domain=domain, name=(name or "").strip() or domain, logos=logos)
@@ -577,7 +589,7 @@ def _topics(check, data):
         return [], []
     topics, seen, warnings = [], {}, []
     for index, label in enumerate(value):
-        if not isinstance(label, str) or not label.strip():
+        if not isinstance(label, str) or not strip_invisible(label).strip():
             check.fail(f"topics[{index}]", f"must be non-empty text, not {_kind(label)} {_clip(repr(label))}")
             continue
         if len(label) > MAX_TOPIC:

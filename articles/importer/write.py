@@ -17,6 +17,7 @@ from django.utils.text import slugify
 from taggit.models import Tag
 
 from articles.models import Article, ArticleTopic, Image, Provider, RelatedLink, TopicRedirect
+from articles.slugs import provider_slug
 
 # Article fields an import sets from the file (besides provider and provenance).
 RECORD_FIELDS = (
@@ -96,7 +97,7 @@ class Writer:
             return
         Provider.objects.bulk_create(
             [
-                Provider(name=p.name, domain=p.domain, slug=slugify(p.domain)[:253] or "provider", logos=p.logos)
+                Provider(name=p.name, domain=p.domain, slug=provider_slug(p.domain), logos=p.logos)
                 for p in wanted.values()
             ],
             ignore_conflicts=True,  # another import may have created it a moment ago
@@ -108,7 +109,7 @@ class Writer:
 
     @staticmethod
     def _create_provider_with_free_slug(provider):
-        base = slugify(provider.domain)[:240] or "provider"
+        base = provider_slug(provider.domain)
         for n in itertools.count(2):
             try:
                 with transaction.atomic():

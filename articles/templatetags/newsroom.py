@@ -68,3 +68,17 @@ def page_url(context, **changes):
         params.pop("page", None)  # a new order or filter starts again at the first page
     query = params.urlencode()
     return f"?{query}" if query else "?"
+
+
+@register.filter
+def bdi(name):
+    """A stored name (topic, provider) isolated from the page around it: direction controls or
+    right-to-left letters in it cannot reorder the text beside it."""
+    return format_html("<bdi>{}</bdi>", name)
+
+
+@register.filter
+def isolated(name):
+    """The same for places that hold text only (<title>, <option>, attributes): Unicode's
+    first-strong isolate and its closing mark (escaped like any text)."""
+    return f"\u2068{name}\u2069"
