@@ -60,7 +60,8 @@ def render_body(text, *, seconds=RENDER_SECONDS, max_chars=MAX_RENDER_CHARS):
     if len(text) > max_chars:
         return _plain(text, f"{len(text):,} characters is over the {max_chars:,}-character render budget")
     if not _NOT_PROSE.search(text):
-        return RenderedBody(sanitise(plain_html(text, line_breaks=False)))  # what Markdown makes of it, without Markdown
+        # What Markdown and nh3 make of it, without them: escaped text in paragraphs.
+        return RenderedBody(plain_html(text, line_breaks=False))
     converter = _converter()
     try:
         with time_budget(seconds):
