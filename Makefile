@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 DEV_ENV := DJANGO_DEBUG=1
 
-.PHONY: install run test fuzz migrate import serve bench load clean
+.PHONY: install run test fuzz migrate import serve bench bench-stories load clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -21,13 +21,19 @@ migrate: install
 
 import: migrate
 	$(DEV_ENV) $(PY) manage.py import_articles fixtures/
+	$(DEV_ENV) $(PY) manage.py cluster_stories
 
 ## Set up everything and serve the demo on http://127.0.0.1:8000 (SQLite, debug on).
-# A background worker runs admin uploads (import jobs) beside the development server.
+# A background worker runs admin uploads (import jobs) beside the development server. The demo
+# login is printed last, framed, once the server answers, below the migrate and server output.
 run: import
-	$(DEV_ENV) $(PY) manage.py create_demo_admin --url http://$(HOST):$(PORT)/admin/
-	$(DEV_ENV) $(PY) manage.py db_worker --no-reload & worker=$$!; \
-	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	$(DEV_ENV) $(PY) manage.py import_worker --no-reload & worker=$$!; \
+	( for try in $$(seq 120); do \
+	    $(PY) -c "import socket; socket.create_connection(('$(HOST)', $(PORT)), 1)" 2>/dev/null && break; \
+	    sleep 0.5; \
+	  done; sleep 1; \
+	  $(DEV_ENV) $(PY) manage.py create_demo_admin --url http://$(HOST):$(PORT)/admin/ ) & login=$$!; \
+	trap 'kill $$worker $$login 2>/dev/null' EXIT INT TERM; \
 	$(DEV_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
 
 ## Production: checks, migrates, collects static files, then gunicorn + an import worker.
@@ -37,7 +43,7 @@ serve: install
 	$(PY) manage.py check --deploy --fail-level WARNING
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py collectstatic --noinput -v 0
-	$(PY) manage.py db_worker --no-reload & worker=$$!; \
+	$(PY) manage.py import_worker --no-reload & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(VENV)/bin/gunicorn newsroom.wsgi:application -b $(HOST):$(PORT) -w $(WORKERS) --access-logfile -
 
@@ -50,9 +56,15 @@ test: install
 fuzz: install
 	NEWSROOM_FUZZ_ARTICLES=5000 $(VENV)/bin/pytest -s articles/tests/test_render_fuzz.py
 
-## Run every benchmark of issue 5 and print the table (BENCH_ARGS="--quick" or "--sizes 10000").
+## Run every benchmark and print the tables (BENCH_ARGS="--quick" or "--sizes 10000"): imports and
+## pages (bench/run.py), then the stories evaluation on the whole dev set (bench-stories).
 bench: install
 	$(PY) bench/run.py $(BENCH_ARGS)
+	$(MAKE) bench-stories
+
+## Stories: cluster ../shared/stories/dev.csv through the importer and score each method (docs/benchmarks.md).
+bench-stories: install
+	$(PY) bench/stories_eval.py $(STORIES_ARGS)
 
 ## Load test (minutes, not in `make test`): gunicorn + production settings on a scratch PostgreSQL
 ## database and Redis db 5, 50 clients for 60 s while 10,000 files import (LOAD_ARGS="--duration 120").

@@ -11,15 +11,18 @@ and topics (the feeds use it too).
 """
 
 import unicodedata
+import zlib
 from urllib.parse import quote
 
 from django.contrib.humanize.templatetags.humanize import naturaltime
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
+from django.utils import dateformat, timezone
 from django.utils.text import Truncator, add_truncation_text, calculate_truncate_chars_length
 
+from .images import THUMBNAIL_WIDTH
+from .links import image_src
 from .models import ArticleTopic, Image
-from .templatetags.newsroom import image_src
+from .text import language_tag, plain
 
 EXCERPT_LENGTH = 240
 TOPICS_PER_CARD = 3
@@ -66,9 +69,9 @@ def fetch_parts(articles):
     """`articles` as a list, each given `card_image` (its first Image, or None) and `card_topics`
     ([(name, slug)] in the article's order). Two queries, whatever the number of articles.
 
-    Plain rows rather than prefetch_related(): that builds a link and a topic instance per chip
-    and every image, about 3 ms a page of 20 cards; only the lead image becomes an Image here,
-    so its `src` keeps the model's rule (uploaded file first).
+    Plain rows rather than prefetch_related(), which would build a model instance for every
+    topic chip and every image, most of them never shown; only the lead image becomes an Image
+    here, so its address follows the one image rule (articles/links.py).
     """
     articles = list(articles)
     by_pk = {article.pk: article for article in articles}
@@ -77,12 +80,13 @@ def fetch_parts(articles):
     if not by_pk:
         return articles
     leads = {}
-    for article_id, url, file, width, height in (
+    for article_id, url, file, thumbnail, width, height in (
         Image.objects.filter(article_id__in=by_pk).order_by("position")
-        .values_list("article_id", "url", "file", "width", "height")
+        .values_list("article_id", "url", "file", "thumbnail", "width", "height")
     ):
         if article_id not in leads:
-            leads[article_id] = Image(article_id=article_id, url=url, file=file, width=width, height=height)
+            leads[article_id] = Image(article_id=article_id, url=url, file=file, thumbnail=thumbnail,
+                                      width=width, height=height)
     for article_id, image in leads.items():
         by_pk[article_id].card_image = image
     for article_id, name, slug in (
@@ -93,6 +97,24 @@ def fetch_parts(articles):
     return articles
 
 
+def image_srcset(image, src):
+    """`srcset` for an uploaded image with a thumbnail ("thumb 320w, original 1600w"), else ""."""
+    thumb = image_src(image, thumbnail=True) if image is not None and image.thumbnail else ""
+    if not thumb or thumb == src or not image.width or image.width <= THUMBNAIL_WIDTH:
+        return ""
+    return f"{thumb} {THUMBNAIL_WIDTH}w, {src} {image.width}w"
+
+
+PLACEHOLDER_TONES = 8
+
+
+def placeholder(name, key):
+    """What an image box shows until (or instead of) its image: the outlet's initial on one of
+    PLACEHOLDER_TONES colours chosen by `key` (its domain), so each outlet keeps its colour."""
+    initial = next((c for c in plain(name) if c.isalnum()), "N")
+    return {"initial": initial.upper(), "tone": str(zlib.crc32((key or "").encode()) % PLACEHOLDER_TONES)}
+
+
 def truncate_chars(text, length):
     """The `truncatechars` filter's result: unchanged (NFC) when short enough, else Truncator's."""
     normalized = unicodedata.normalize("NFC", text)
@@ -101,8 +123,8 @@ def truncate_chars(text, length):
         return normalized
     if any(map(unicodedata.combining, normalized)):
         return Truncator(text).chars(length)
-    # Without combining characters every character counts, and Truncator's cut (a Python loop
-    # over each character, ~40 us an excerpt) is a slice: the same text, the same ellipsis.
+    # Without combining characters every character counts, so Truncator's cut (a Python loop
+    # over each character) is a plain slice: the same text, the same ellipsis.
     return add_truncation_text(normalized[:calculate_truncate_chars_length(length, None)])
 
 
@@ -128,28 +150,44 @@ class CardMaker:
     def card(self, article, *, pinned_marks=False):
         provider = article.provider
         image = article.card_image
-        src = image_src(image) if image is not None else ""
+        src = image_src(image)
         published = article.published_at
+        local = timezone.localtime(published) if published else None
+        excerpt = plain(article.excerpt)
         return {
             "url": self.url_of(article),
-            "title": article.title,
+            "title": plain(article.title),
+            "lang": language_tag(getattr(article, "feed_language", None)),
             "is_featured": article.is_featured,
             # Pinned to this topic (topic pages), or to the home page where the list shows that.
             "is_pinned": getattr(article, "is_pinned", False) or (article.pinned_home and pinned_marks),
-            "provider_name": provider.name,
+            "provider_name": plain(provider.name),
             "provider_url": self.provider_url(domain=provider.domain),
-            "published_iso": timezone.localtime(published).isoformat() if published else "",
+            "published_iso": local.isoformat(timespec="seconds") if local else "",
+            "published_date": dateformat.format(local, "j M Y") if local else "",
             "published_ago": naturaltime(published) if published else "",
-            "excerpt": truncate_chars(article.excerpt, EXCERPT_LENGTH) if article.excerpt else "",
+            "excerpt": truncate_chars(excerpt, EXCERPT_LENGTH) if excerpt else "",
             "image_src": src,
+            "placeholder": placeholder(provider.name, provider.domain) if src else None,
+            # An uploaded image's thumbnail for small boxes, the original for large ones.
+            "image_srcset": image_srcset(image, src),
             # As text: the template would pass a number through localize() on every card.
             "image_size": (str(image.width), str(image.height)) if src and image.width and image.height else None,
-            "also_covered_by": [
-                {"url": self.url_of(other), "name": other.provider.name}
-                for other in getattr(article, "also_covered_by", ())
-            ],
+            # Stories (articles/stories/folding.py): how many outlets cover this one, and some of them.
+            "outlets": getattr(article, "story_outlets", 1),
+            "also_covered_by": self.other_outlets(article),
             "topics": [self.chip(name, slug) for name, slug in article.card_topics[:TOPICS_PER_CARD]],
         }
+
+    def other_outlets(self, article):
+        """"Also covered by": each other outlet once, never the card's own outlet (by its domain:
+        `attach_other_outlets` gives its story's other articles with their outlets' names and domains)."""
+        seen, named = {article.provider.domain}, []
+        for other in getattr(article, "also_covered_by", ()):
+            if other.provider.domain not in seen:
+                seen.add(other.provider.domain)
+                named.append({"url": self.url_of(other), "name": plain(other.provider.name)})
+        return named
 
     def cards(self, articles, **options):
         """The cards for `articles`, in order (their parts fetched unless they have them already).

@@ -8,29 +8,18 @@ from django.db import transaction
 from django.db.models import Count, Max, Min, Q
 from taggit.models import Tag
 
-from .models import Article, ArticleTopic, Provider, RelatedLink, TopicRedirect
-
-
-def lock_fields(articles, names):
-    """Add `names` to each article's locked_fields, so re-imports keep the editor's values."""
-    names = list(names)
-    changed = []
-    for article in Article.objects.filter(pk__in=_ids(articles)).only("pk", "locked_fields"):
-        locked = list(article.locked_fields or [])
-        missing = [n for n in names if n not in locked]
-        if missing:
-            article.locked_fields = locked + missing
-            changed.append(article)
-    Article.objects.bulk_update(changed, ["locked_fields"], batch_size=500)
-    return len(changed)
+from .locks import lock_fields
+from .domains import normalize_domain
+from .models import Article, ArticleTopic, Provider, ProviderAlias, RelatedLink, TopicRedirect, alias_key
 
 
 def set_flag(articles, field, value, *, lock=False):
     """Set a boolean column (is_published, is_featured, pinned_home) on many articles at once."""
     with transaction.atomic():
-        count = Article.objects.filter(pk__in=_ids(articles)).update(**{field: value})
+        ids = _ids(articles)
+        count = Article.objects.filter(pk__in=ids).update(**{field: value})
         if lock:
-            lock_fields(articles, [field])
+            lock_fields(ids, [field])
     return count
 
 
@@ -74,12 +63,38 @@ def unpin_from_topics(articles):
 
 
 @transaction.atomic
-def rename_topic(tag, old_slug):
-    """Record that `old_slug` now leads to `tag` (after a rename changed its slug)."""
-    if old_slug and old_slug != tag.slug:
-        TopicRedirect.objects.update_or_create(old_slug=old_slug, defaults={"topic": tag})
-    # The new slug is a live page again: a redirect from it would shadow the topic.
-    TopicRedirect.objects.filter(old_slug=tag.slug).delete()
+def rename_topic(tag, old_slug, old_name=None):
+    """After an editor renamed `tag` (or created it: no old values): its old name and slug become
+    an alias of it, and its new ones, live again, stop being anyone's alias."""
+    _add_alias(tag, old_name, old_slug)
+    _drop_aliases_of_live(tag)
+
+
+def _add_alias(target, name, slug):
+    """Record that `name` (any case) and `slug` now mean `target`; the parts equal to the
+    target's own name or slug are not aliases."""
+    if name and alias_key(name) == alias_key(target.name):
+        name = None
+    if slug == target.slug:
+        slug = None
+    if not (name or slug):
+        return
+    _release(name, slug)
+    TopicRedirect(old_name=name, old_slug=slug, topic=target).save()
+
+
+def _release(name, slug):
+    """Take `name` and `slug` out of the aliases that hold them (an alias left empty goes)."""
+    if name:
+        TopicRedirect.objects.filter(old_key=alias_key(name)).update(old_key=None, old_name=None)
+    if slug:
+        TopicRedirect.objects.filter(old_slug=slug).update(old_slug=None)
+    TopicRedirect.objects.filter(old_key=None, old_slug=None).delete()
+
+
+def _drop_aliases_of_live(tag):
+    # A live topic's name and slug lead to it: an alias of them would shadow it (or loop).
+    _release(tag.name, tag.slug)
 
 
 @transaction.atomic
@@ -115,30 +130,46 @@ def merge_topics(target, sources):
             for pk, row in merged.items()
         ]
     )
+    # Aliases of the sources follow them (no chains: A into B, then B into C, leads A to C), and
+    # the sources' own names and slugs become aliases; the target's own (after a merge back) stop.
     TopicRedirect.objects.filter(topic_id__in=source_ids).update(topic=target)
-    for tag in sources:
-        TopicRedirect.objects.update_or_create(old_slug=tag.slug, defaults={"topic": target})
-    TopicRedirect.objects.filter(old_slug=target.slug).delete()
     Tag.objects.filter(pk__in=source_ids).delete()
+    for tag in sources:
+        _add_alias(target, tag.name, tag.slug)
+    _drop_aliases_of_live(target)
     return len(merged)
 
 
 @transaction.atomic
 def merge_providers(target, sources):
-    """Move articles and related links of `sources` to `target`, then delete the sources.
+    """Move articles and related links of `sources` to `target`, then delete the sources; each
+    source's domain becomes an alias of `target`, so later imports naming it land on `target`.
 
     The moved articles' provider is locked: a re-import of their files (which name the old
-    domain) must not move them back.
+    domain) keeps the editor's choice even if the alias is removed.
     """
-    source_ids = [p.pk for p in sources if p.pk != target.pk]
+    sources = [p for p in sources if p.pk != target.pk]
+    source_ids = [p.pk for p in sources]
     if not source_ids:
         return 0
     moved = list(Article.objects.filter(provider_id__in=source_ids).values_list("pk", flat=True))
     Article.objects.filter(pk__in=moved).update(provider=target)
     lock_fields(moved, ["provider"])
     RelatedLink.objects.filter(provider_id__in=source_ids).update(provider=target)
+    ProviderAlias.objects.filter(provider_id__in=source_ids).update(provider=target)
     Provider.objects.filter(pk__in=source_ids).delete()
+    ProviderAlias.objects.bulk_create([ProviderAlias(domain=p.domain, provider=target) for p in sources])
+    ProviderAlias.objects.filter(domain=target.domain).delete()  # a merge back: the domain is live
     return len(moved)
+
+
+def provider_saved(provider, old_domain=None):
+    """After an editor added a provider or changed its domain: the old domain leads to it, and
+    its own domain, live now, is no alias."""
+    ProviderAlias.objects.filter(domain=provider.domain).delete()
+    old_domain = normalize_domain(old_domain or "")
+    if old_domain and old_domain != provider.domain:
+        ProviderAlias.objects.update_or_create(domain=old_domain, defaults={"provider": provider})
 
 
 def _ids(articles):

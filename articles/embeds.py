@@ -7,6 +7,8 @@ item's URL when it names a video on a host we trust, else there is no player.
 import re
 from urllib.parse import parse_qs, urlsplit
 
+from .links import is_http_url
+
 YOUTUBE_ID = re.compile(r"^[A-Za-z0-9_-]{11}$")
 VIMEO_ID = re.compile(r"^[0-9]{1,12}$")
 YOUTUBE_HOSTS = {"youtube.com", "www.youtube.com", "m.youtube.com", "youtube-nocookie.com", "www.youtube-nocookie.com"}
@@ -38,12 +40,9 @@ def _vimeo_id(parts):
 
 def player_url(url):
     """The embeddable player address for a YouTube or Vimeo video URL, else None."""
-    try:
-        parts = urlsplit(url or "")
-    except ValueError:
+    if not is_http_url(url):
         return None
-    if parts.scheme not in ("http", "https"):
-        return None
+    parts = urlsplit(url.strip())
     video = _youtube_id(parts)
     if video and YOUTUBE_ID.match(video):
         return f"https://www.youtube-nocookie.com/embed/{video}"

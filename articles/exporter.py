@@ -13,7 +13,7 @@ import yaml
 from django.db.models import Prefetch
 
 from .domains import normalize_domain
-from .importer.parse import ARTICLE_KEYS, IMAGE_KEYS, RELATED_KEYS, from_jsonable
+from .format import ARTICLE_KEYS, IMAGE_KEYS, RELATED_KEYS, from_jsonable, key_name
 from .models import Article, ArticleTopic, Image, RelatedLink
 
 
@@ -48,7 +48,8 @@ def _ordered(values, source_keys, known_order):
 def _provider_mapping(provider, source, present, locked=False):
     if source is not None and not locked:
         domain = source.get("domain")
-        if domain is None or normalize_domain(domain) == provider.domain:
+        # The file's own provider, also when it names a domain merged into this one (an alias).
+        if domain is None or normalize_domain(domain) in _domains(provider):
             return from_jsonable(source)
     if present and source is None and not locked:
         return None
@@ -56,6 +57,11 @@ def _provider_mapping(provider, source, present, locked=False):
     if provider.logos:
         mapping["images"] = from_jsonable(provider.logos)
     return mapping
+
+
+def _domains(provider):
+    """The provider's domain and its aliases' (prefetched by export_queryset)."""
+    return {provider.domain, *(alias.domain for alias in provider.aliases.all())}
 
 
 def _image_mapping(image):
@@ -97,7 +103,9 @@ def _topic_label(link):
 def article_mapping(article):
     """The front-matter mapping of one article (use `export_queryset` to fetch related rows)."""
     locked = set(article.locked_fields or ())
-    present = set(article.source_keys or ())
+    keys = [key_name(entry) for entry in article.source_keys or ()]
+    present = {key for key, _ in keys}
+    given_null = {key for key, null in keys if null}
     values = {
         "title": article.title,
         "excerpt": article.excerpt,
@@ -121,11 +129,11 @@ def article_mapping(article):
         "secured": article.secured,
         **from_jsonable(article.extra or {}),
     }
-    # An empty list the source never had stays absent; one it had (even empty) stays.
+    # An empty list the source never had stays absent; one it had stays as it was: [] or null.
     for key in ("topics", "images", "related"):
-        if not values[key] and key not in present:
+        if not values[key] and (key not in present or key in given_null):
             values[key] = None
-    return _ordered(values, article.source_keys, ARTICLE_KEYS + tuple(article.extra or ()))
+    return _ordered(values, [key for key, _ in keys], ARTICLE_KEYS + tuple(article.extra or ()))
 
 
 def export_article(article):
@@ -142,8 +150,10 @@ def export_queryset(queryset=None):
     queryset = Article.objects.all() if queryset is None else queryset
     # Drop the caller's prefetches (e.g. the admin's): ours fetch the same rows in export order.
     return queryset.select_related("provider").prefetch_related(None).prefetch_related(
+        "provider__aliases",
         Prefetch("images", queryset=Image.objects.order_by("position")),
         Prefetch("related_links", queryset=RelatedLink.objects.select_related("provider").order_by("position")),
+        "related_links__provider__aliases",
         Prefetch("topic_links", queryset=ArticleTopic.objects.select_related("tag").order_by("position", "id")),
     ).order_by("pk")
 

@@ -10,13 +10,17 @@ exactly as it came.
 from datetime import timedelta
 from datetime import timezone as dt_timezone
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connections, models
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
+from django.db.models.fields.json import KT
+from django.db.models.functions import TruncMonth, TruncYear
 from django.urls import reverse
 from django.utils import timezone
 from taggit.managers import TaggableManager
 from taggit.models import Tag, TaggedItemBase
 
+from . import visibility
 from .domains import normalize_domain
 from .rendering import render_body
 from .slugs import provider_slug
@@ -63,21 +67,20 @@ class Provider(models.Model):
 # The columns a card or a feed entry shows: list queries load only these (a sort carries every
 # column it loads, and each loaded date or JSON value is converted in Python).
 CARD_FIELDS = (
-    "identity_url", "title", "slug", "excerpt", "published_at", "updated_at", "is_featured", "pinned_home",
-    "provider__name", "provider__domain",
+    "identity_url", "title", "slug", "excerpt", "published_at", "created_at", "updated_at", "is_featured", "pinned_home",
+    "provider__name", "provider__domain", "story",
 )
 
 
-def published_q(prefix=""):
-    """What readers may see: published flag set, publish time come. `prefix` names the same two
-    columns copied onto another table (ArticleTopic's `article_…` columns)."""
-    return Q(**{f"{prefix}is_published": True, f"{prefix}published_at__lte": timezone.now()})
+# updated_at this close to created_at: the row has not changed since it was first stored (both
+# are set at once on insert; the ORM's two clock readings differ by microseconds).
+STORED_ONCE = timedelta(seconds=1)
 
 
 class ArticleQuerySet(models.QuerySet):
     def published(self):
-        """What readers may see: the one definition, used by every public page."""
-        return self.filter(published_q())
+        """What readers may see (articles/visibility.py): every public page starts here."""
+        return self.filter(visibility.public_q())
 
     def latest(self):
         # On published articles (which always have a time) no NULLS LAST is needed, and
@@ -87,44 +90,28 @@ class ArticleQuerySet(models.QuerySet):
     def trending(self):
         return self.order_by(F("heat").desc(nulls_last=True), "-published_at", "-id")
 
-    def best(self):
+    def by_quality(self):
         return self.order_by(F("quality").desc(nulls_last=True), "-published_at", "-id")
 
-    def search(self, q):
-        """Articles matching the words of `q`, best match first (engine: articles/search.py)."""
-        from .search import search_articles
-
-        return search_articles(self, q)
+    def newest_change(self):
+        """The latest `Article.modified_at` among these articles (one aggregate), or None."""
+        newest = self.aggregate(
+            published=models.Max("published_at"),
+            changed=models.Max("updated_at", filter=Q(updated_at__gte=F("created_at") + STORED_ONCE)),
+        )
+        return max(filter(None, newest.values()), default=None)
 
     def with_cards(self):
         """The columns a card or feed entry shows, with the provider's. Their image and topics
-        come after, for the whole list at once: `articles.cards.fetch_parts()`."""
-        return self.select_related("provider").only(*CARD_FIELDS)
+        come after, for the whole list at once: `articles.cards.fetch_parts()`. `feed_language`:
+        the file's `language` key (kept in `extra`), for the card's `lang`."""
+        return self.select_related("provider").only(*CARD_FIELDS).annotate(feed_language=KT("extra__language"))
 
 
 class Article(models.Model):
     """One news item, as a front-matter file describes it."""
 
-    # The fields an editor may change and an import must then leave alone.
-    EDITABLE_FIELDS = (
-        "title",
-        "excerpt",
-        "category",
-        "item_type",
-        "published_at",
-        "web_url",
-        "original_url",
-        "amp_url",
-        "cdn_amp_url",
-        "quality",
-        "heat",
-        "is_published",
-        "provider",
-        "featured_content",
-        "body",
-        "topics",
-    )
-
+    # Which fields an editor can lock against re-imports: articles/locks.py.
     identity_url = models.URLField(
         max_length=2000,
         unique=True,
@@ -198,6 +185,11 @@ class Article(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     topics = TaggableManager(through="ArticleTopic", blank=True, related_name="articles")
+    story = models.ForeignKey(
+        "Story", on_delete=models.SET_NULL, null=True, blank=True, related_name="articles",
+        help_text="The story this article covers, with other outlets' articles (articles/stories/). "
+                  "Empty until clustering has seen it.",
+    )
 
     objects = ArticleQuerySet.as_manager()
 
@@ -212,12 +204,15 @@ class Article(models.Model):
             models.Index(fields=["is_published", "-heat"], name="article_pub_heat"),
             models.Index(fields=["provider", "is_published", "-published_at"], name="article_provider_date"),
             # The provider page's newest-first list, for SQLite as article_public_date below.
-            models.Index(fields=["provider", "-published_at", "-id"], condition=Q(is_published=True),
+            models.Index(fields=["provider", "-published_at", "-id"], condition=visibility.published_flag_q(),
                          name="article_provider_public_date"),
             # Newest published first, for SQLite: Django writes `WHERE "is_published"` (not `= 1`),
             # which cannot use article_pub_date there but does match this partial index.
-            models.Index(fields=["-published_at"], condition=Q(is_published=True), name="article_public_date"),
+            models.Index(fields=["-published_at"], condition=visibility.published_flag_q(), name="article_public_date"),
             models.Index(fields=["-published_at"], condition=Q(pinned_home=True), name="article_pinned_home"),
+            # The desk's drafts, oldest first, and their count: the few drafts alone.
+            models.Index(fields=["published_at", "id"], condition=visibility.status_q(visibility.Status.DRAFT),
+                         name="article_drafts"),
         ]
 
     def __str__(self):
@@ -239,7 +234,17 @@ class Article(models.Model):
 
     @property
     def is_public(self):
-        return bool(self.is_published and self.published_at and self.published_at <= timezone.now())
+        """Whether readers may see it now: `published()` for this one article."""
+        return visibility.is_public(self)
+
+    @property
+    def modified_at(self):
+        """When the article last changed for readers: its published time, or the later time an
+        editor or a changed file rewrote it. Not the import date: a first import changes nothing
+        the publisher had not already published (sitemap lastmod, feeds, JSON-LD dateModified)."""
+        if self.updated_at is None or self.created_at is None or self.updated_at - self.created_at < STORED_ONCE:
+            return self.published_at
+        return max(filter(None, (self.updated_at, self.published_at)))
 
     @property
     def published_at_local(self):
@@ -253,11 +258,17 @@ class ArticleTopicQuerySet(models.QuerySet):
     """Topic pages read the article columns copied onto each link, so one index serves a page."""
 
     def public(self):
-        """Links to articles readers may see: `Article.objects.published()`, on the copied columns."""
-        return self.filter(published_q("article_"))
+        """Links to articles readers may see: the rule of `Article.objects.published()`, read
+        from the link's copies of the article's columns (articles/visibility.py)."""
+        return self.filter(visibility.public_q(prefix=visibility.COPY_PREFIX))
 
     def public_for_topic(self, tag):
         return self.public().filter(tag=tag)
+
+    def topics(self):
+        """The topics these links carry: `ArticleTopic.objects.public().topics()` are the topics
+        readers may see (any other is a 404 to them)."""
+        return Tag.objects.filter(Exists(self.filter(tag=OuterRef("pk"))))
 
     def outlets(self, limit, *, provider_id=None):
         """The outlets of these links, counted in one pass along the (tag, provider) index:
@@ -271,7 +282,7 @@ class ArticleTopicQuerySet(models.QuerySet):
         counts_sql, params = counts.query.get_compiler(self.db).as_sql()
         # Every outlet tied with the `limit`-th is fetched; Python breaks ties by name below, as it
         # sorts (the databases' collations may not). A CTE read three times is computed once
-        # (SQLite >= 3.35, PostgreSQL >= 12); a window function instead cost SQLite ~1 ms more.
+        # (SQLite >= 3.35, PostgreSQL >= 12); a window function measured slower on SQLite.
         sql = f"""
             WITH counts (id, n) AS ({counts_sql})
             SELECT c.id, c.n, p.name, p.domain, CAST((SELECT SUM(n) FROM counts) AS BIGINT)
@@ -288,6 +299,19 @@ class ArticleTopicQuerySet(models.QuerySet):
                    for negative, name, domain in named[:limit]]
         return total, leaders, next((n for pk, n, *_ in rows if pk == provider_id), 0)
 
+    def published_between(self, start, end):
+        """Links whose article was published in [start, end): a topic's date archive."""
+        return self.filter(article_published_at__gte=start, article_published_at__lt=end)
+
+    def periods(self, kind):
+        """[{"period": date, "articles": n}] newest first, by `kind` "year" or "month" of the
+        articles' published time (in the site's time zone): the archive's index."""
+        trunc = {"year": TruncYear, "month": TruncMonth}[kind]
+        return list(
+            self.order_by().annotate(period=trunc("article_published_at"))
+            .values("period").annotate(articles=models.Count("id")).order_by("-period")
+        )
+
     # The same orders as ArticleQuerySet's, pinned links first (topic pages put them on top).
     # Heat and quality are copied with -1 for "none", so plain DESC puts them last on every engine.
     def latest(self):
@@ -296,13 +320,13 @@ class ArticleTopicQuerySet(models.QuerySet):
     def trending(self):
         return self.order_by("-pinned", "-article_heat", "-article_published_at", "-content_object_id")
 
-    def best(self):
+    def by_quality(self):
         return self.order_by("-pinned", "-article_quality", "-article_published_at", "-content_object_id")
 
 
 # Links to published articles: topic pages read only these, and the partial indexes below
 # match Django's `WHERE "article_is_published"` on SQLite (a plain boolean column would not).
-PUBLIC_LINK = Q(article_is_published=True)
+PUBLIC_LINK = visibility.published_flag_q(prefix=visibility.COPY_PREFIX)
 
 
 class ArticleTopic(TaggedItemBase):
@@ -339,7 +363,7 @@ class ArticleTopic(TaggedItemBase):
             # One per topic-page order (and the outlet filter): the page, its count and its
             # offset are read from the index alone, whatever the topic's size or the page's depth.
             # The flag of the condition is a column too: without it SQLite reads each link's
-            # table row for `WHERE "article_is_published"` (23,000 rows to count the outlets of `ai`).
+            # table row for `WHERE "article_is_published"`, one per link of the topic.
             # No index may lead with (tag, article_published_at): SQLite would prefer it for the
             # `published_at <= now` range and then sort the whole topic for every order.
             models.Index(fields=["tag", "-pinned", "-article_published_at", "-content_object",
@@ -363,15 +387,65 @@ class ArticleTopic(TaggedItemBase):
         return f"{self.content_object_id} → {self.tag}"
 
 
-class TopicRedirect(models.Model):
-    """An old topic slug (after a rename or merge) that now points to another topic."""
+def alias_key(name):
+    """How an alias's name is matched: the importer's case-insensitive spelling of a topic."""
+    return name.strip().casefold()
 
-    old_slug = models.SlugField(max_length=100, unique=True, allow_unicode=True)
+
+class TopicRedirect(models.Model):
+    """A topic alias: an old name and/or slug (after a rename or merge) that now means another
+    topic. The importer resolves the name (case-insensitively, `old_key`) and the slug; the topic
+    pages and feeds answer the slug with a 301. Never the name or slug of a live topic
+    (articles/curation.py keeps it so)."""
+
+    old_slug = models.SlugField(max_length=100, unique=True, allow_unicode=True, blank=True, null=True)
+    old_name = models.CharField(max_length=100, blank=True, null=True)
+    old_key = models.CharField(max_length=100, unique=True, blank=True, null=True, editable=False)
     topic = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="redirects")
     created_at = models.DateTimeField(auto_now_add=True)
 
+    class Meta:
+        verbose_name = "topic alias"
+        verbose_name_plural = "topic aliases"
+
     def __str__(self):
-        return f"{self.old_slug} → {self.topic.slug}"
+        return f"{self.old_name or self.old_slug} → {self.topic.name}"
+
+    def save(self, *args, **kwargs):
+        self.old_name = self.old_name or None
+        self.old_slug = self.old_slug or None
+        self.old_key = alias_key(self.old_name) if self.old_name else None
+        super().save(*args, **kwargs)
+
+
+class ProviderAlias(models.Model):
+    """A merged-away provider's domain: its articles and related links, in later imports too,
+    belong to `provider`, and its page answers with a 301 to the provider's."""
+
+    domain = models.CharField(max_length=253, unique=True)
+    provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="aliases")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["domain"]
+        verbose_name = "provider alias"
+        verbose_name_plural = "provider aliases"
+
+    def __str__(self):
+        return f"{self.domain} → {self.provider.domain}"
+
+    def save(self, *args, **kwargs):
+        self.domain = normalize_domain(self.domain)
+        super().save(*args, **kwargs)
+
+
+class Topic(Tag):
+    """Taggit's Tag under the name the site uses: the admin manages topics, never "tags"."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "topic"
+        verbose_name_plural = "topics"
 
 
 def image_upload_to(instance, filename):
@@ -466,6 +540,15 @@ class ImportJob(models.Model):
     files_done = models.PositiveIntegerField(default=0)
     result = models.JSONField(blank=True, null=True, help_text="Summary, refused files, warnings and outcomes.")
     error = models.TextField(blank=True, default="")
+    # A worker's lease: it renews heartbeat_at as it goes; a job whose heartbeat is older than
+    # NEWSROOM_JOB_STALE_SECONDS lost its worker and is queued again (articles/import_jobs.py).
+    task_id = models.CharField(max_length=64, blank=True, default="")
+    attempt = models.PositiveSmallIntegerField(default=0)
+    heartbeat_at = models.DateTimeField(blank=True, null=True)
+    imported = models.JSONField(
+        default=dict, blank=True, help_text="Staged path → [outcome, article id], batch by batch, across attempts."
+    )
+    events = models.JSONField(default=list, blank=True, help_text="What happened to the job, for the editor.")
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -481,3 +564,89 @@ class ImportJob(models.Model):
     @property
     def percent_done(self):
         return int(100 * self.files_done / self.files_total) if self.files_total else 100
+
+
+class ArticleVersion(models.Model):
+    """An article's editable fields as they stood after one save, action, restore or import.
+
+    Written by articles/revisions.py; the article's History page compares and restores them.
+    """
+
+    class Origin(models.TextChoices):
+        EDITOR = "editor", "Editor"
+        IMPORT = "import", "Feed import"
+        RESTORE = "restore", "Restored"
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="versions")
+    created_at = models.DateTimeField(default=timezone.now)
+    user = models.ForeignKey(
+        "auth.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="article_versions"
+    )
+    origin = models.CharField(max_length=10, choices=Origin.choices)
+    message = models.CharField(max_length=300, blank=True, default="")
+    snapshot = models.JSONField(
+        encoder=DjangoJSONEncoder, help_text="The editable fields (articles.revisions.VERSIONED) at this version."
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "article version"
+        indexes = [models.Index(fields=["article", "-created_at", "-id"], name="articleversion_article_date")]
+
+    def __str__(self):
+        return f"{self.article_id} at {self.created_at:%Y-%m-%d %H:%M} ({self.get_origin_display()})"
+
+
+class ContentVersion(models.Model):
+    """One row: the version of everything readers see, bumped by every change.
+
+    Kept in the database so that every process (app servers with their own memory caches, the
+    import command, the job worker) agrees on it without a shared cache.
+    """
+
+    version = models.BigIntegerField(default=1)
+    changed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "content version"
+
+
+class ExportJob(models.Model):
+    """Articles an editor chose to export, written to a zip in the background."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    created_by = models.ForeignKey(
+        "auth.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="export_jobs"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(blank=True, null=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    article_ids = models.JSONField(default=list)
+    files_total = models.PositiveIntegerField(default=0)
+    files_done = models.PositiveIntegerField(default=0)
+    archive = models.CharField(max_length=1000, blank=True, default="", help_text="The finished zip on disk.")
+    error = models.TextField(blank=True, default="")
+    # The worker's lease, as for ImportJob: a stale job is started again by another worker.
+    attempt = models.PositiveSmallIntegerField(default=0)
+    heartbeat_at = models.DateTimeField(blank=True, null=True)
+    events = models.JSONField(default=list, blank=True, help_text="What happened to the job, for the editor.")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "export job"
+
+    def __str__(self):
+        return f"Export #{self.pk} ({self.get_status_display()})"
+
+    @property
+    def is_finished(self):
+        return self.status in (self.Status.DONE, self.Status.FAILED)
+
+
+# Stories' tables live beside their code; importing them here registers them with the app.
+from .stories.models import ArticleVector, Story, StoryDecision  # noqa: E402,F401

@@ -1,9 +1,16 @@
-"""Public pages from the shared cache, invalidated by a content version.
+"""Public pages from the cache, invalidated by a content version kept in the database.
 
 Every cached page's key includes the current content version. Anything that changes what
-readers see (an import batch, an admin save, an action, a merge) calls `content_changed()`,
-which sets a new version: from then on every app server sharing the cache misses and renders
-afresh. One small GET per request buys correctness without tracking which page shows what.
+readers see (an import batch, an admin save, an action, a merge) sends the
+`articles.signals.content_changed` signal; its receiver here (connected in ArticlesConfig.ready)
+calls `content_changed()`, which bumps the version in the database (`ContentVersion`, one row): from the next request on,
+every process misses and renders afresh, whether the cache is Redis shared by all or a
+local-memory cache per process (`make run`, or gunicorn without REDIS_URL). The price is one
+primary-key query per anonymous request; the gain is that no reader ever waits for an expiry.
+
+A change must be committed before the version moves (or move in the same transaction): a
+reader that saw the new version then also sees the new rows, and a page rendered from the old
+rows is stored under a version nobody asks for again.
 """
 
 import hashlib
@@ -12,25 +19,44 @@ from functools import wraps
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db.models import F, Value
+from django.db.models.functions import Greatest
 from django.http import HttpResponse
 from django.urls import reverse
+from django.utils import timezone
 
-VERSION_KEY = "newsroom:content-version"
+from . import signals
+from .models import Article, ContentVersion
+
+ROW = 1
 
 
 def content_version():
-    version = cache.get(VERSION_KEY)
-    if version is None:
-        version = time.time_ns()
-        # add(), not set(): two servers starting at once agree on one version.
-        if not cache.add(VERSION_KEY, version, timeout=None):
-            version = cache.get(VERSION_KEY, version)
-    return version
+    """The current content version: one indexed read of the database."""
+    version = ContentVersion.objects.filter(pk=ROW).values_list("version", flat=True).first()
+    return version if version is not None else _create_row()
 
 
 def content_changed():
-    """Invalidate every cached public page, on every app server sharing the cache."""
-    cache.set(VERSION_KEY, time.time_ns(), timeout=None)
+    """Invalidate every cached public page, in every process. Inside a transaction, the new
+    version becomes visible with the change itself."""
+    # The clock when it is ahead (so version // 10**9 is the time of the last change, for
+    # Last-Modified headers), else one more: it only ever grows.
+    bumped = Greatest(F("version") + 1, Value(time.time_ns()))
+    if not ContentVersion.objects.filter(pk=ROW).update(version=bumped, changed_at=timezone.now()):
+        _create_row()
+
+
+def _create_row():
+    """The row is made by the migration; a test database flushed between tests has lost it.
+    It starts at the clock, so that a recreated database never reuses a shared cache's keys."""
+    ContentVersion.objects.bulk_create([ContentVersion(pk=ROW, version=time.time_ns())], ignore_conflicts=True)
+    return ContentVersion.objects.filter(pk=ROW).values_list("version", flat=True).get()
+
+
+def on_content_changed(sender, **kwargs):
+    """The receiver of `articles.signals.content_changed`."""
+    content_changed()
 
 
 def _key(request):
@@ -85,5 +111,5 @@ class InvalidateOnAdminWriteMiddleware:
             and request.path_info.startswith(reverse("admin:index"))  # reversed only for a POST
         ):
             if getattr(request, "user", None) is not None and request.user.is_authenticated:
-                content_changed()
+                signals.content_changed.send(sender=Article)
         return response

@@ -9,37 +9,41 @@ from django.db.models import Max, OuterRef, Subquery
 from django.urls import reverse
 from taggit.models import Tag
 
-from .models import Article, Provider
+from .models import Article, ArticleTopic, Provider
 
 
-def newest_published(articles):
-    """The publish time of the newest of `articles`: None when there is none."""
-    return Subquery(articles.order_by("-published_at").values("published_at")[:1])
+def newest_published(articles, column="published_at"):
+    """The publish time of the newest of `articles` (or topic links, by their copied `column`):
+    None when there is none."""
+    return Subquery(articles.order_by(f"-{column}").values(column)[:1])
 
 
 class ArticleSitemap(Sitemap):
-    # Below the protocol's 50,000: a cold page then renders in about a second, not ten.
+    # Below the protocol's 50,000, so a sitemap page renders quickly with a cold cache too.
     limit = 10_000
 
     def items(self):
         # Only what location and lastmod need.
-        return Article.objects.published().order_by("pk").only("pk", "slug", "published_at", "updated_at")
+        return Article.objects.published().order_by("pk").only(
+            "pk", "slug", "published_at", "created_at", "updated_at"
+        )
 
     def lastmod(self, item):
-        # A scheduled article may have been stored before it went out.
-        return max(item.updated_at, item.published_at)
+        # When the article changed, not when it was imported.
+        return item.modified_at
 
     def get_latest_lastmod(self):
         # One aggregate, where Django's default would load every article.
-        newest = Article.objects.published().aggregate(Max("updated_at"), Max("published_at"))
-        return max(filter(None, newest.values()), default=None)
+        return Article.objects.published().newest_change()
 
 
 class TopicSitemap(Sitemap):
+    """The topics readers may see: those with a public link, as the topic page and list decide."""
+
     def items(self):
-        articles = Article.objects.published().filter(topic_links__tag=OuterRef("pk"))
+        links = ArticleTopic.objects.public().filter(tag=OuterRef("pk"))
         return (
-            Tag.objects.annotate(newest=newest_published(articles))
+            Tag.objects.annotate(newest=newest_published(links, "article_published_at"))
             .filter(newest__isnull=False)
             .order_by("slug")
         )
@@ -51,6 +55,7 @@ class TopicSitemap(Sitemap):
         return item.newest
 
     def get_latest_lastmod(self):
+        # From the articles' date index: the newest public article with a topic is found at once.
         return Article.objects.published().filter(topic_links__isnull=False).aggregate(Max("published_at"))[
             "published_at__max"
         ]

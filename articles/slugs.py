@@ -1,4 +1,5 @@
-"""Addresses for stored names: every topic and provider gets a slug that a URL can carry.
+"""The slugs in readers' URLs, made the same way by the importer, the admin and the models:
+every article, topic and provider gets a slug that a URL can carry.
 
 One rule for topic slugs, whoever creates the topic (the importer, the admin's topic or article
 form, taggit's own add()): `topic_slug`, installed as taggit's `Tag.slugify` (apps.py).
@@ -44,6 +45,11 @@ def topic_slug(name, i=None):
     slug = slugify(strip_invisible(name or ""), allow_unicode=True)[:MAX_TOPIC_SLUG].strip("-_")
     slug = slug or fallback_slug("topic", name or "")
     return slug if i is None else f"{slug}_{i}"
+
+
+def article_slug(title):
+    """An article's URL slug: its title, shortened; the URL also carries the id, so it need not be unique."""
+    return slugify(title or "", allow_unicode=True)[:80].strip("-") or "article"
 
 
 def provider_slug(domain):

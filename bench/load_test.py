@@ -14,8 +14,14 @@ What it does, all on loopback:
 4. starts importing the other `import-files` files, and at the same moment `clients` threads
    (one keep-alive connection each) request a mix of home, topic pages (sorts, pages),
    article pages, provider pages, search and feeds for `duration` seconds;
-5. prints throughput, p50/p95/p99 latency, errors and 5xx (overall, per kind of page, and
-   during vs after the import), and exits 1 if any request failed or returned 5xx.
+5. meanwhile, every few seconds, changes one article (retitles it, or unpublishes it) in
+   another process, as an editor or an import would, and for the next second requests that
+   article on fresh connections: every answer must already be the new one (the new title, or
+   404 once unpublished), whichever gunicorn worker gives it (gunicorn's access log names the
+   worker of each probe, so the report says how many of the workers were probed);
+6. prints throughput, p50/p95/p99 latency, errors and 5xx (overall, per kind of page, and
+   during vs after the import) and the coherence probes, and exits 1 if any request failed,
+   returned 5xx, or any probe saw a stale page.
 
 Standard library only on the client side (threads + http.client), so nothing extra to install.
 """
@@ -108,6 +114,8 @@ def manage(env, *args, **kwargs):
 
 def redis_flush(url):
     """Empty the scratch Redis database so no page cached by an earlier run is served."""
+    if not url:
+        return
     import redis
 
     redis.Redis.from_url(url).flushdb()
@@ -226,6 +234,53 @@ def client(index, port, targets, recorder, stop_at, max_requests, counter):
     conn.close()
 
 
+# -- cache coherence ------------------------------------------------------------------------
+
+CHANGE = """
+from django.db import transaction
+from articles.models import Article
+from articles.page_cache import content_changed
+with transaction.atomic():
+    Article.objects.filter(pk={pk}).update(title={title!r}, is_published={published})
+    content_changed()
+"""
+
+
+def coherence_probe(port, env, path, stop_at, rounds):
+    """Change the article at `path` in another process, then for one second check every answer."""
+    pk = int(path.split("/")[2])
+    n = 0
+    while time.monotonic() < stop_at - 4:
+        n += 1
+        published = n % 2 == 0  # odd rounds unpublish it, even rounds retitle and republish it
+        title = f"Coherence probe {n}"
+        manage(env, "shell", "-c", CHANGE.format(pk=pk, title=title, published=published),
+               stdout=subprocess.DEVNULL)
+        changed = time.monotonic()
+        probes = stale = 0
+        while time.monotonic() - changed < 1.0:
+            conn = http.client.HTTPConnection(HOST, port, timeout=30)  # a fresh one: any worker may take it
+            conn.request("GET", path, headers={**HEADERS, "X-Probe": f"{n}-{probes}"})
+            response = conn.getresponse()
+            body = response.read()
+            conn.close()
+            fresh = (response.status == 200 and title.encode() in body) if published else response.status == 404
+            probes += 1
+            stale += not fresh
+        rounds.append({"round": n, "unpublished": not published, "probes": probes, "stale": stale})
+        time.sleep(2)
+
+
+def probed_workers(access_log):
+    """gunicorn worker pids that answered probe requests (from the access log)."""
+    pids = set()
+    for line in Path(access_log).read_text().splitlines():
+        pid, probe = (line.split() + ["-", "-"])[:2]
+        if probe != "-":
+            pids.add(pid)
+    return pids
+
+
 # -- figures --------------------------------------------------------------------------------
 
 def percentile(sorted_values, p):
@@ -274,7 +329,8 @@ def main(argv=None):
                         help="gunicorn sync workers (default 2 x cores + 1).")
     parser.add_argument("--corpus-dir", default=str(ROOT / "bench" / "out" / "load-corpus"),
                         help="Where the generated corpus lives (reused when it has the right size).")
-    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/5", help="Scratch Redis database (flushed).")
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/5",
+                        help="Scratch Redis database (flushed); empty: each worker caches in its own memory.")
     parser.add_argument("--json", help="Also write the figures to this file.")
     args = parser.parse_args(argv)
     if args.corpus % 1000 or args.import_files % 1000:
@@ -290,11 +346,14 @@ def main(argv=None):
         "DJANGO_ALLOWED_HOSTS": HOST,
         "DJANGO_SECURE_PROXY_SSL_HEADER": "X-Forwarded-Proto",
         "DATABASE_URL": f"postgres://postgres@{HOST}:5432/{database}",
-        "REDIS_URL": args.redis_url,
         "DJANGO_STATIC_ROOT": str(workdir / "static"),
         "DJANGO_MEDIA_ROOT": str(workdir / "media"),
         "NEWSROOM_IMPORT_STAGING_DIR": str(workdir / "imports"),
     }
+    if args.redis_url:
+        env["REDIS_URL"] = args.redis_url
+    else:
+        env.pop("REDIS_URL", None)
     make_corpus(args.corpus_dir, args.corpus + args.import_files)
     before = folders(args.corpus_dir, 0, args.corpus)
     during = folders(args.corpus_dir, args.corpus, args.corpus + args.import_files)
@@ -315,7 +374,8 @@ def main(argv=None):
         log(f"gunicorn -w {args.gunicorn_workers} on {HOST}:{port}")
         server = subprocess.Popen(
             [GUNICORN, "newsroom.wsgi:application", "-b", f"{HOST}:{port}", "-w", str(args.gunicorn_workers),
-             "--timeout", "60", "--log-level", "warning"],
+             "--timeout", "60", "--log-level", "warning",
+             "--access-logfile", str(workdir / "access.log"), "--access-logformat", "%(p)s %({x-probe}i)s %(s)s"],
             cwd=ROOT, env=env, start_new_session=True,
         )
         wait_until_up(port)
@@ -323,6 +383,8 @@ def main(argv=None):
         log(f"targets: {len(targets.articles):,} articles, {len(targets.topics):,} topics, "
             f"{len(targets.providers):,} providers (from the sitemaps)")
 
+        probe_path = targets.articles.pop()  # load clients never ask for it: it is 404 half the time
+        rounds = []
         recorder = Recorder()
         counter = {"lock": threading.Lock(), "n": 0}
         log(f"load: {args.clients} clients for {args.duration:.0f}s while importing {args.import_files:,} more files")
@@ -336,6 +398,7 @@ def main(argv=None):
             threading.Thread(target=client, args=(i, port, targets, recorder, stop_at, args.max_requests, counter))
             for i in range(args.clients)
         ]
+        threads.append(threading.Thread(target=coherence_probe, args=(port, env, probe_path, stop_at, rounds)))
         for thread in threads:
             thread.start()
         import_seconds = None
@@ -351,6 +414,7 @@ def main(argv=None):
         import_log.close()
         import_ok = importer.returncode == 0
         import_summary = (workdir / "import.log").read_text().strip().splitlines()[-1:] or [""]
+        workers_probed = probed_workers(workdir / "access.log")
     finally:
         for proc in (importer, server):
             if proc is not None and proc.poll() is None:
@@ -370,6 +434,7 @@ def main(argv=None):
     after_import = [s for s in samples if s[0] - started >= import_seconds]
     lines = [
         f"{args.clients} clients, {load_seconds:.1f}s, gunicorn -w {args.gunicorn_workers}, "
+        f"page cache {'in Redis' if args.redis_url else 'in each worker memory'}, "
         f"{os.cpu_count()} cores; corpus {args.corpus:,} + {args.import_files:,} imported during the load "
         f"(import took {import_seconds:.1f}s, {'ok' if import_ok else 'FAILED'}: {import_summary[0]})",
         "",
@@ -385,6 +450,13 @@ def main(argv=None):
     for kind in MIX:
         kind_samples = [s for s in samples if s[1] == kind]
         lines.append(row(kind, figures(kind_samples, load_seconds)))
+    stale = sum(r["stale"] for r in rounds)
+    lines += [
+        "",
+        f"Cache coherence: {len(rounds)} changes in another process ({sum(r['unpublished'] for r in rounds)} "
+        f"unpublishings); {sum(r['probes'] for r in rounds):,} requests within a second after a change, "
+        f"answered by {len(workers_probed)} of {args.gunicorn_workers} workers: {stale} stale.",
+    ]
     print("\n".join(lines))
     for kind, path, reason in recorder.failures[:20]:
         print(f"FAILED {kind} {path}: {reason}", file=sys.stderr)
@@ -393,8 +465,9 @@ def main(argv=None):
             "overall": overall, "import_seconds": import_seconds, "load_seconds": load_seconds,
             "import_ok": import_ok, "clients": args.clients,
             "per_kind": {k: figures([s for s in samples if s[1] == k], load_seconds) for k in MIX},
+            "coherence": {"rounds": rounds, "workers_probed": len(workers_probed), "stale": stale},
         }, indent=2))
-    ok = overall["errors"] == 0 and overall["5xx"] == 0 and import_ok
+    ok = overall["errors"] == 0 and overall["5xx"] == 0 and import_ok and stale == 0 and bool(rounds)
     return 0 if ok else 1
 
 

@@ -15,6 +15,7 @@ import statistics
 import sys
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -23,6 +24,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsroom.settings")
 # answer the test client's plain-http requests instead of redirecting them to https.
 os.environ.setdefault("NEWSROOM_PAGE_CACHE_SECONDS", "0")
 os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "0")
+# One client makes every request: the content API's per-address limit would refuse most of them.
+os.environ.setdefault("NEWSROOM_API_REQUESTS_PER_MINUTE", "0")
 
 import django  # noqa: E402
 
@@ -34,10 +37,18 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import NoReverseMatch, reverse  # noqa: E402
 
+from articles.api.pagination import Cursor  # noqa: E402
 from articles.models import Article, ArticleTopic  # noqa: E402
 
-SEARCH_WORD = "vaccine"  # one word of the generator's vocabulary: matches a few percent of titles
-PAGE_NAMES = ("home", "topic p1", "topic p200", "provider", "article", "search", "topic feed")
+SEARCH_WORD = "vaccine"  # one word of the generator's vocabulary: in a few percent of titles, most bodies
+# A typo of it: found nothing, so the page corrects it through the vocabulary and searches "vaccine".
+SEARCH_TYPO = "vacine"
+# A word inside a run of Japanese (the generator's title bit 北京の市場): the character-pair path.
+SEARCH_CJK = "市場"
+PAGE_NAMES = ("home", "topic p1", "topic p200", "provider", "article", "search", "search typo", "search CJK",
+              "topic feed", "api list", "api list deep", "api detail")
+API_DEPTH = 5000  # how many articles "api list deep" starts after (half the corpus when it is smaller)
+SEARCH_PAGES = ("search", "search typo", "search CJK")
 
 
 def targets():
@@ -72,6 +83,16 @@ def targets():
         article_url = article.get_absolute_url() if article else None
     except NoReverseMatch:
         article_url = None
+
+    def api(name, *args, query=""):
+        try:
+            return reverse(f"api:{name}", args=args) + query
+        except NoReverseMatch:
+            return None
+
+    deep = Article.objects.published().latest().only("published_at")[
+        min(API_DEPTH, Article.objects.published().count() // 2):].first()
+    cursor = Cursor("latest", False, deep.published_at, deep.pk).encode() if deep else None
     return {
         "home": url("home"),
         "topic p1": url("topic-detail", slug),
@@ -79,7 +100,12 @@ def targets():
         "provider": url("provider-detail", domain),
         "article": article_url,
         "search": url("search", query=f"?q={SEARCH_WORD}"),
+        "search typo": url("search", query=f"?q={SEARCH_TYPO}"),
+        "search CJK": url("search", query="?q=" + quote(SEARCH_CJK)),
         "topic feed": url("topic-feed", slug),
+        "api list": api("article-list"),
+        "api list deep": api("article-list", query=f"?cursor={cursor}") if cursor else None,
+        "api detail": api("article-detail", article.pk) if article else None,
     }
 
 
@@ -136,10 +162,17 @@ def main():
     parser.add_argument("--max-seconds", type=float, default=20.0,
                         help="Stop timing a page after this long (once it has 20 requests).")
     parser.add_argument("--json", required=True, help="Where to write the results.")
+    parser.add_argument("--pages", default="",
+                        help="Only these pages (comma-separated names; 'search': the search pages).")
     args = parser.parse_args()
     client = Client(raise_request_exception=False)  # a failing view is a result, not a crash
     results = {"articles": Article.objects.count(), "published": Article.objects.published().count(), "pages": {}}
+    wanted = {n.strip() for n in args.pages.split(",") if n.strip()}
+    if "search" in wanted:
+        wanted |= set(SEARCH_PAGES)
     for name, url in targets().items():
+        if wanted and name not in wanted:
+            continue
         if url is None:
             results["pages"][name] = {"url": None, "status": None}
             continue

@@ -1,8 +1,10 @@
 """Newsroom settings, read from the environment.
 
 Every variable is documented in README.md ("Configuration"). The defaults are
-safe for a newcomer's machine: SQLite inside the project, debug off unless
-DJANGO_DEBUG says otherwise, and no secret key committed anywhere.
+safe for a newcomer's machine: with no DJANGO_SECRET_KEY, DJANGO_DEBUG or DJANGO_ALLOWED_HOSTS
+it is development (debug on, SQLite inside the project, a per-checkout key in a git-ignored
+file); naming any of them is production, which refuses to start without a key. No secret is
+committed anywhere.
 """
 
 import json
@@ -29,23 +31,42 @@ def env_list(name, default=""):
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
-DEBUG = env_bool("DJANGO_DEBUG", False)
+# Production is declared: a secret key, DJANGO_DEBUG=0 or DJANGO_ALLOWED_HOSTS. A fresh checkout
+# with none of them is a developer's machine, so the documented first commands work as written.
+DEVELOPMENT = not any(os.environ.get(name) for name in ("DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS")) and (
+    os.environ.get("DJANGO_DEBUG", "") == ""
+)
+DEBUG = env_bool("DJANGO_DEBUG", DEVELOPMENT)
+DEVELOPMENT_KEY_FILE = BASE_DIR / "var" / "development-secret-key"
+
+
+def development_secret_key(path):
+    """This checkout's own key, made once and kept in a git-ignored file (sessions survive restarts)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as file:
+        file.write(get_random_secret_key())
+    return path.read_text().strip()
+
 
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured(
-            "DJANGO_SECRET_KEY is not set. Set it in production, or set DJANGO_DEBUG=1 for "
-            "local development (a throwaway key is then generated for this process)."
+            "DJANGO_SECRET_KEY is not set. Set it in production; for local development unset "
+            "DJANGO_DEBUG and DJANGO_ALLOWED_HOSTS (or set DJANGO_DEBUG=1) and a key for this "
+            "checkout is kept in var/development-secret-key."
         )
-    # A fresh key per process: sessions do not survive a restart, which is fine in development.
-    SECRET_KEY = get_random_secret_key()
+    SECRET_KEY = development_secret_key(DEVELOPMENT_KEY_FILE)
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "newsroom.apps.NewsroomAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -64,6 +85,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Compresses public pages only, never a page with a session or CSRF token (BREACH).
+    "newsroom.middleware.PublicGZipMiddleware",
     "newsroom.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -73,6 +96,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "articles.page_cache.InvalidateOnAdminWriteMiddleware",
+    "articles.admin.lookups.OversizedLookupMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -175,6 +199,12 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # How long a public page may be served from the cache; any change invalidates it at once.
 NEWSROOM_PAGE_CACHE_SECONDS = int(os.environ.get("NEWSROOM_PAGE_CACHE_SECONDS", "300"))
+# The front page weighs a story's heat by its age: halved every this many hours (articles/ranking.py).
+NEWSROOM_HEAT_HALF_LIFE_HOURS = float(os.environ.get("NEWSROOM_HEAT_HALF_LIFE_HOURS", "24"))
+# The content API (/api/v1/): requests per minute from one address (0: no limit), and how long
+# clients and proxies may reuse an answer before asking again (with its ETag) whether it changed.
+NEWSROOM_API_REQUESTS_PER_MINUTE = int(os.environ.get("NEWSROOM_API_REQUESTS_PER_MINUTE", "600"))
+NEWSROOM_API_MAX_AGE = int(os.environ.get("NEWSROOM_API_MAX_AGE", "60"))
 
 # Topics: "AI" and "ai" are one topic with one page.
 TAGGIT_CASE_INSENSITIVE = True
@@ -182,11 +212,20 @@ TAGGIT_CASE_INSENSITIVE = True
 # Background jobs (admin uploads): Django's task framework backport, stored in the database.
 # A worker runs them: `python manage.py db_worker` (`make run` and `make serve` start one).
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Where background exports write their zips (the admin streams them from there).
+NEWSROOM_EXPORT_DIR = Path(os.environ.get("NEWSROOM_EXPORT_DIR", BASE_DIR / "var" / "exports"))
+# A running job whose worker has not renewed its lease for this long is queued again.
+NEWSROOM_JOB_STALE_SECONDS = int(os.environ.get("NEWSROOM_JOB_STALE_SECONDS", "120"))
 # Where uploaded files wait for the worker; app servers and workers must share it.
 NEWSROOM_IMPORT_STAGING_DIR = Path(os.environ.get("NEWSROOM_IMPORT_STAGING_DIR", BASE_DIR / "var" / "imports"))
 
 # Import limits (see README, "Importing articles").
 NEWSROOM_IMPORT_MAX_BYTES = int(os.environ.get("NEWSROOM_IMPORT_MAX_BYTES", str(1024 * 1024)))
+# After an import writes articles, queue the clustering of the new ones into stories (articles/stories/).
+NEWSROOM_STORIES_AFTER_IMPORT = env_bool("NEWSROOM_STORIES_AFTER_IMPORT", True)
+# Uploaded images with more pixels are refused before decoding (articles/images.py): 40 MP is a
+# large camera's photo, under half Pillow's own bomb limit, and at most ~160 MB decoded (PNG).
+NEWSROOM_IMAGE_MAX_PIXELS = int(os.environ.get("NEWSROOM_IMAGE_MAX_PIXELS", str(40_000_000)))
 
 # --- HTTPS, cookies and security headers (docs/production.md) ---
 # Production values whenever DEBUG is off; `make run` (DEBUG on, plain http on 127.0.0.1) gets none
@@ -229,15 +268,21 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
-# --- Admin login guard (django-axes) ---
-# Five wrong passwords for one username from one address lock that pair out for 15 minutes;
-# another user, or the same user elsewhere, can still log in. `manage.py axes_reset` unlocks.
+# --- Admin login guard (django-axes, newsroom/lockout.py) ---
+# Five failures per username-and-address, per address or per username make that client wait:
+# 30 seconds at first, doubled for every five more failures of the day, at most 15 minutes.
+# Nothing locks for good; `manage.py axes_reset` clears the counts.
 AXES_FAILURE_LIMIT = 5
-AXES_COOLOFF_MINUTES = 15
-AXES_COOLOFF_TIME = timedelta(minutes=AXES_COOLOFF_MINUTES)
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address", "username"]
+NEWSROOM_LOGIN_COOLOFF = timedelta(seconds=int(os.environ.get("NEWSROOM_LOGIN_COOLOFF_SECONDS", "30")))
+NEWSROOM_LOGIN_COOLOFF_MAX = timedelta(seconds=int(os.environ.get("NEWSROOM_LOGIN_COOLOFF_MAX_SECONDS", "900")))
+AXES_COOLOFF_TIME = "newsroom.lockout.cool_off"
+# Each client's attempts expire after its own cool-off: cleaning after one editor's quick login
+# must not wipe a persistent guesser's longer one.
+AXES_USE_ATTEMPT_EXPIRATION = True
+# The failure log (kept a day's worth per user at least) is what the growing cool-off counts.
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_RESET_ON_SUCCESS = True
-AXES_COOLOFF_MESSAGE = f"Too many failed login attempts; try again in {AXES_COOLOFF_MINUTES} minutes."
 AXES_LOCKOUT_CALLABLE = "newsroom.lockout.lockout_response"
 AXES_CLIENT_IP_CALLABLE = "newsroom.lockout.client_ip"
 # How many proxies in front of gunicorn append to X-Forwarded-For (0: clients connect directly).

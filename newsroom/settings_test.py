@@ -19,6 +19,11 @@ MEDIA_ROOT = BASE_DIR / "var" / "test-media"
 SECURE_SSL_REDIRECT = False
 # Jobs run at once inside the request; tests of the background path switch to the database backend.
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+# Imports do not cluster stories in tests (jobs run at once); the stories tests turn it on.
+NEWSROOM_STORIES_AFTER_IMPORT = False
 NEWSROOM_IMPORT_STAGING_DIR = BASE_DIR / "var" / "test-imports"
+NEWSROOM_EXPORT_DIR = BASE_DIR / "var" / "test-exports"
 # Views are measured uncached (query counts); the page cache has its own tests that turn it on.
 NEWSROOM_PAGE_CACHE_SECONDS = 0
+# Every test client request comes from one address: the API's throttling tests turn it on.
+NEWSROOM_API_REQUESTS_PER_MINUTE = 0

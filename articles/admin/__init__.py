@@ -1,14 +1,8 @@
-"""The editors' admin: articles, topics, providers and the import upload.
+"""The editors' admin: articles, stories, topics, providers and the import upload.
 
 One module per area; importing them registers their ModelAdmins.
+
+The site itself (titles, the desk as its front page) is newsroom/admin_site.py.
 """
 
-from django.contrib import admin
-
-from . import articles, topics  # noqa: F401
-
-admin.site.site_header = "Newsroom"
-admin.site.site_title = "Newsroom admin"
-admin.site.index_title = "Curation"
-# The article list needs the width more than a second copy of the app list.
-admin.site.enable_nav_sidebar = False
+from . import articles, stories, topics  # noqa: F401

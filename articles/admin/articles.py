@@ -1,44 +1,42 @@
 """The article admin: the list editors search, the form they fix stories in, and bulk actions."""
 
-import io
 import os
-import tempfile
-import zipfile
 
 from django.contrib import admin, messages
 from django.db import models
-from django.http import HttpResponse
+from django.http import HttpResponseRedirect
 from django.templatetags.static import static
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from taggit.models import Tag
 
-from articles import curation
+from articles import curation, revisions, visibility
 from articles.importer import import_paths
-from articles.importer.write import article_slug
-from articles.models import Article, ArticleTopic, Image, RelatedLink
+from articles.links import image_src
+from articles.locks import EDITABLE_FIELDS, INLINE_LOCKS, field_label, update_locks
+from articles.models import Article, ArticleTopic, Image
+from articles.slugs import article_slug
 
-from .base import EstimatedCountPaginator, form_data, intermediate_form, isolated_name, log_bulk_change, snapshot
+from .base import EstimatedCountPaginator, counted, form_data, intermediate_form, isolated_name, log_bulk_change, snapshot
 from .filters import ProviderFilter, StatusFilter, TopicFilter
-from .forms import AddTopicForm, ArticleAdminForm, ChooseTopicForm, field_label, fill_positions
-from .inlines import URL_FIELDS, ImageInline, RelatedLinkInline, TopicInline, image_src
+from .exports import export_download_view, export_job_view
+from .forms import URL_FIELDS, AddTopicForm, ArticleAdminForm, ChooseTopicForm, fill_positions
+from .inlines import ImageInline, RelatedLinkInline, TopicInline
 from .upload import import_job_view, upload_view
+from .versions import compare_view, history_context, restore_view
 
-# Which lock group an inline's changes fall under.
-INLINE_LOCKS = {ArticleTopic: "topics", Image: "images", RelatedLink: "related_links"}
 
 
 @admin.register(Article)
 class ArticleAdmin(admin.ModelAdmin):
     formfield_overrides = URL_FIELDS
     form = ArticleAdminForm
-    list_display = (
-        "thumbnail", "title", "provider_name", "published_at", "heat", "quality", "status",
-        "is_published", "is_featured", "topic_names",
-    )
+    # The published and featured flags read in the status column ("Live · ★ featured"): the
+    # title and the topics get the width.
+    list_display = ("thumbnail", "title", "topic_names", "provider_name", "published", "heat", "quality", "status")
     list_display_links = ("thumbnail", "title")
-    list_select_related = ("provider",)
     list_filter = (
         StatusFilter, "is_published", "is_featured", "pinned_home", ProviderFilter, TopicFilter,
         "item_type", "category", "published_at",
@@ -77,6 +75,7 @@ class ArticleAdmin(admin.ModelAdmin):
             "classes": ("collapse",),
         }),
     )
+    object_history_template = "admin/articles/article/object_history.html"
     actions = (
         "publish", "unpublish", "feature", "unfeature", "pin_home", "unpin_home",
         "pin_topic", "unpin_topics", "add_topic", "remove_topic", "export_zip",
@@ -94,21 +93,29 @@ class ArticleAdmin(admin.ModelAdmin):
 
     @admin.display(description="")
     def thumbnail(self, article):
-        images = article.images.all()
-        src = image_src(images[0]) if images else None
-        if not src:
-            return ""
-        return format_html('<img src="{}" alt="" width="64" style="height:auto" loading="lazy">', src)
+        # Only local renditions (a thumbnail made here, an uploaded file): a list of 50 feed images
+        # hot-linked from publishers is slow, and broken offline.
+        local = next((image for image in article.images.all() if image.thumbnail or image.file), None)
+        if local is None:
+            return format_html('<img src="{}" alt="" width="64" height="48" class="no-thumbnail">',
+                               static("img/no-thumbnail.svg"))
+        return format_html('<img src="{}" alt="" width="64" loading="lazy">', image_src(local, thumbnail=True))
+
+    @admin.display(description="published", ordering="published_at")
+    def published(self, article):
+        """The published time, short ("1 Dec 2026 11:49"), in the admin's time zone."""
+        if article.published_at is None:
+            return "—"
+        return date_format(timezone.localtime(article.published_at), "j M Y H:i")
 
     @admin.display(description="status")
     def status(self, article):
-        if not article.is_published or article.published_at is None:
-            state = "Draft"
-        elif article.published_at > timezone.now():
-            state = "Scheduled"
-        else:
-            state = "Live"
-        return f"{state} · 📌 home" if article.pinned_home else state
+        parts = [visibility.status(article).label]
+        if article.is_featured:
+            parts.append("★ featured")
+        if article.pinned_home:
+            parts.append("📌 home")
+        return " · ".join(parts)
 
     @admin.display(description="topics")
     def topic_names(self, article):
@@ -128,6 +135,26 @@ class ArticleAdmin(admin.ModelAdmin):
                 self.admin_site.admin_view(self.import_job_view),
                 name="articles_article_import_job",
             ),
+            path(
+                "<path:object_id>/history/compare/",
+                self.admin_site.admin_view(self.compare_view),
+                name="articles_article_compare",
+            ),
+            path(
+                "<path:object_id>/history/<int:version_id>/restore/",
+                self.admin_site.admin_view(self.restore_view),
+                name="articles_article_restore",
+            ),
+            path(
+                "export/<int:job_id>/",
+                self.admin_site.admin_view(self.export_job_view),
+                name="articles_article_export_job",
+            ),
+            path(
+                "export/<int:job_id>/download/",
+                self.admin_site.admin_view(self.export_download_view),
+                name="articles_article_export_download",
+            ),
             *super().get_urls(),
         ]
 
@@ -136,6 +163,25 @@ class ArticleAdmin(admin.ModelAdmin):
 
     def import_job_view(self, request, job_id):
         return import_job_view(self, request, job_id)
+
+    # -- versions -----------------------------------------------------------------------------
+
+    def history_view(self, request, object_id, extra_context=None):
+        article = self.get_object(request, object_id)
+        extra = history_context(article) if article is not None else {}
+        return super().history_view(request, object_id, {**extra, **(extra_context or {})})
+
+    def compare_view(self, request, object_id):
+        return compare_view(self, request, object_id)
+
+    def restore_view(self, request, object_id, version_id):
+        return restore_view(self, request, object_id, version_id)
+
+    def export_job_view(self, request, job_id):
+        return export_job_view(self, request, job_id)
+
+    def export_download_view(self, request, job_id):
+        return export_download_view(self, request, job_id)
 
     # -- form -------------------------------------------------------------------------------
 
@@ -181,16 +227,12 @@ class ArticleAdmin(admin.ModelAdmin):
         super().save_related(request, form, formsets, change)
         article = form.instance
         handed_back = form.cleaned_data.get("return_to_source") or []
-        locked = list(article.locked_fields or [])
-        changed = [name for name in form.changed_data if name in Article.EDITABLE_FIELDS]
+        changed = [name for name in form.changed_data if name in EDITABLE_FIELDS]
         changed += [INLINE_LOCKS[fs.model] for fs in formsets if fs.model in INLINE_LOCKS and fs.has_changed()]
-        locked += [name for name in changed if name not in locked]
-        locked = [name for name in locked if name not in handed_back]
-        update = {"locked_fields": locked}
-        if handed_back:
-            update["content_hash"] = ""  # so the next import applies the file again
-        Article.objects.filter(pk=article.pk).update(**update)
-        article.locked_fields = locked
+        update_locks(article, changed=changed, handed_back=handed_back)
+        labels = ", ".join(field_label(name) for name in changed)
+        message = (f"Changed {labels}." if labels else "Saved.") if change else "Added in the admin."
+        revisions.record([article.pk], user=request.user, message=message)
         if handed_back:
             self._restore_from_source(request, article, handed_back)
 
@@ -212,11 +254,16 @@ class ArticleAdmin(admin.ModelAdmin):
 
     # -- actions ------------------------------------------------------------------------------
 
+    def _keep(self, request, selected, message):
+        """An action's history entry and a version of each article it touched."""
+        log_bulk_change(request, selected, message)
+        revisions.record([article.pk for article in selected], user=request.user, message=message)
+
     def _flag(self, request, queryset, field, value, message, *, lock=False):
         selected = snapshot(queryset)
         count = curation.set_flag(selected, field, value, lock=lock)
-        log_bulk_change(request, selected, message)
-        self.message_user(request, f"{message}: {count} article(s).", messages.SUCCESS)
+        self._keep(request, selected, message)
+        self.message_user(request, f"{message}: {counted(count, 'article', 'articles')}.", messages.SUCCESS)
 
     @admin.action(description="Publish selected articles", permissions=["change"])
     def publish(self, request, queryset):
@@ -253,8 +300,8 @@ class ArticleAdmin(admin.ModelAdmin):
             tag = form.cleaned_data["topic"]
             selected = snapshot(queryset)
             count = curation.pin_to_topic(selected, tag)
-            log_bulk_change(request, selected, f"Pinned to topic {tag.name}.")
-            self.message_user(request, f"Pinned {count} article(s) to {tag.name}.", messages.SUCCESS)
+            self._keep(request, selected, f"Pinned to topic {tag.name}.")
+            self.message_user(request, f"Pinned {counted(count, 'article', 'articles')} to {tag.name}.", messages.SUCCESS)
 
         return intermediate_form(
             self, request, queryset, form, title="Pin to a topic", apply=apply,
@@ -265,8 +312,8 @@ class ArticleAdmin(admin.ModelAdmin):
     def unpin_topics(self, request, queryset):
         selected = snapshot(queryset)
         count = curation.unpin_from_topics(selected)
-        log_bulk_change(request, selected, "Unpinned from topics.")
-        self.message_user(request, f"Unpinned {count} topic pin(s).", messages.SUCCESS)
+        self._keep(request, selected, "Unpinned from topics.")
+        self.message_user(request, f"Unpinned {counted(count, 'topic pin', 'topic pins')}.", messages.SUCCESS)
 
     @admin.action(description="Add a topic…", permissions=["change"])
     def add_topic(self, request, queryset):
@@ -276,8 +323,8 @@ class ArticleAdmin(admin.ModelAdmin):
             tag = form.get_tag()
             selected = snapshot(queryset)
             count = curation.add_topic(selected, tag)
-            log_bulk_change(request, selected, f"Added topic {tag.name}.")
-            self.message_user(request, f"Added {tag.name} to {count} article(s).", messages.SUCCESS)
+            self._keep(request, selected, f"Added topic {tag.name}.")
+            self.message_user(request, f"Added {tag.name} to {counted(count, 'article', 'articles')}.", messages.SUCCESS)
 
         return intermediate_form(self, request, queryset, form, title="Add a topic", apply=apply)
 
@@ -289,23 +336,15 @@ class ArticleAdmin(admin.ModelAdmin):
             tag = form.cleaned_data["topic"]
             selected = snapshot(queryset)
             count = curation.remove_topic(selected, tag)
-            log_bulk_change(request, selected, f"Removed topic {tag.name}.")
-            self.message_user(request, f"Removed {tag.name} from {count} article(s).", messages.SUCCESS)
+            self._keep(request, selected, f"Removed topic {tag.name}.")
+            self.message_user(request, f"Removed {tag.name} from {counted(count, 'article', 'articles')}.", messages.SUCCESS)
 
         return intermediate_form(self, request, queryset, form, title="Remove a topic", apply=apply)
 
     @admin.action(description="Export as front-matter files (.zip)", permissions=["view"])
     def export_zip(self, request, queryset):
-        # The exporter is the importer's mirror; imported here so the admin loads without it.
-        from articles.exporter import export_articles
+        # A worker writes the zip (articles/export_jobs.py): no request waits on thousands of files.
+        from articles.export_jobs import start_export
 
-        buffer = io.BytesIO()
-        with tempfile.TemporaryDirectory(prefix="newsroom-export-") as outdir:
-            paths = export_articles(queryset, outdir)
-            with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-                for exported in paths:
-                    archive.write(exported, os.path.relpath(exported, outdir))
-        stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
-        response = HttpResponse(buffer.getvalue(), content_type="application/zip")
-        response["Content-Disposition"] = f'attachment; filename="articles-{stamp}.zip"'
-        return response
+        job = start_export(queryset, user=request.user)
+        return HttpResponseRedirect(reverse("admin:articles_article_export_job", args=[job.pk]))

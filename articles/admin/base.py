@@ -2,12 +2,13 @@
 
 from django.contrib.admin import helpers
 from django.contrib.admin.models import CHANGE, LogEntry
-from django.contrib.contenttypes.models import ContentType
 from django.core.paginator import Paginator
-from django.db import connections
 from django.template.response import TemplateResponse
 from django.utils.functional import cached_property
 from django.utils.html import format_html
+from django.utils.translation import ngettext
+
+from articles import db
 
 
 def isolated_name(name):
@@ -59,24 +60,6 @@ def log_bulk_change(request, objects, message):
         LogEntry.objects.log_actions(request.user.pk, objects, CHANGE, change_message=message)
 
 
-def log_entries(user, model, rows, action_flag):
-    """History entries with a message each: rows are (object, message)."""
-    content_type = ContentType.objects.get_for_model(model)
-    LogEntry.objects.bulk_create(
-        [
-            LogEntry(
-                user_id=user.pk,
-                content_type_id=content_type.pk,
-                object_id=str(obj.pk),
-                object_repr=str(obj)[:200],
-                action_flag=action_flag,
-                change_message=message,
-            )
-            for obj, message in rows
-        ]
-    )
-
-
 class EstimatedCountPaginator(Paginator):
     """On PostgreSQL, an unfiltered list takes the planner's row estimate instead of COUNT(*).
 
@@ -89,14 +72,13 @@ class EstimatedCountPaginator(Paginator):
     @cached_property
     def count(self):
         queryset = self.object_list
-        connection = connections[getattr(queryset, "db", "default")]
-        if connection.vendor == "postgresql" and hasattr(queryset, "query") and not queryset.query.where:
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    "SELECT reltuples::bigint FROM pg_class WHERE relname = %s", [queryset.model._meta.db_table]
-                )
-                row = cursor.fetchone()
-            if row and row[0] > self.ESTIMATE_ABOVE:
-                return row[0]
+        estimate = db.for_alias(getattr(queryset, "db", "default")).estimated_count(queryset)
+        if estimate is not None and estimate > self.ESTIMATE_ABOVE:
+            return estimate
         return super().count
 
+
+
+def counted(count, singular, plural):
+    """"1 article", "3 articles": the number with the word in the right number."""
+    return ngettext("%(count)s " + singular, "%(count)s " + plural, count) % {"count": f"{count:,}"}

@@ -1,11 +1,11 @@
 """The article list's filters: publication status, and provider/topic filters that stay short."""
 
 from django.contrib import admin
-from django.db.models import Count, Q
-from django.utils import timezone
+from django.db.models import Count
 from taggit.models import Tag
 
 from articles.models import Provider
+from articles.visibility import Status, status_q
 
 
 class StatusFilter(admin.SimpleListFilter):
@@ -13,16 +13,11 @@ class StatusFilter(admin.SimpleListFilter):
     parameter_name = "status"
 
     def lookups(self, request, model_admin):
-        return [("live", "Live"), ("scheduled", "Scheduled"), ("draft", "Draft")]
+        return Status.choices
 
     def queryset(self, request, queryset):
-        now = timezone.now()
-        if self.value() == "live":
-            return queryset.published()
-        if self.value() == "scheduled":
-            return queryset.filter(is_published=True, published_at__gt=now)
-        if self.value() == "draft":
-            return queryset.filter(Q(is_published=False) | Q(published_at__isnull=True))
+        if self.value() in Status.values:
+            return queryset.filter(status_q(self.value()))
         return queryset
 
 

@@ -7,20 +7,21 @@ from django.db.models import Max
 from taggit.models import Tag
 
 from articles.images import inspect_upload, make_thumbnail
+from articles.locks import field_label
 from articles.models import Article, ArticleTopic, Image
 
 
+# Addresses an editor types without a scheme are web addresses (Django 6's default, chosen now).
+# ModelAdmins apply it as formfield_overrides; forms used on their own through https_urls.
+URL_FIELDS = {models.URLField: {"assume_scheme": "https"}}
+
+
 def https_urls(db_field, **kwargs):
-    """Form fields for the model, reading scheme-less addresses as https (Django 6's default)."""
-    if isinstance(db_field, models.URLField):
-        kwargs.setdefault("assume_scheme", "https")
+    """Form fields for the model with URL_FIELDS' options (for a form used outside a ModelAdmin)."""
+    for field_class, options in URL_FIELDS.items():
+        if isinstance(db_field, field_class):
+            kwargs = {**options, **kwargs}
     return db_field.formfield(**kwargs)
-
-
-def field_label(name):
-    if name in ("images", "related_links"):
-        return name.replace("_", " ")
-    return str(Article._meta.get_field(name).verbose_name)
 
 
 class ArticleAdminForm(forms.ModelForm):

@@ -2,29 +2,14 @@
 
 from django.contrib import admin
 from django.contrib.admin.widgets import AutocompleteSelect
-from django.db import models
 from django.forms.models import BaseInlineFormSet
 from django.utils.html import format_html
 
+from articles.links import image_src
 from articles.models import ArticleTopic, Image, RelatedLink
 
-from .forms import ImageInlineForm, PositionedInlineForm
-
-# Addresses an editor types without a scheme are web addresses (Django 6's default, chosen now).
-URL_FIELDS = {models.URLField: {"assume_scheme": "https"}}
-
-def http_url(value):
-    """Only http(s) addresses become links or image sources."""
-    return value if isinstance(value, str) and value.lower().startswith(("http://", "https://")) else None
-
-
-def image_src(image):
-    if image.thumbnail:
-        return image.thumbnail.url
-    if image.file:
-        return image.file.url
-    return http_url(image.url)
-
+from .forms import URL_FIELDS, ImageInlineForm, PositionedInlineForm
+from .topics import TopicFields
 
 class KnownChoiceAutocomplete(AutocompleteSelect):
     """An autocomplete box that renders its current choice from a label it was given.
@@ -52,7 +37,7 @@ class TopicFormSet(BaseInlineFormSet):
         return form
 
 
-class TopicInline(admin.TabularInline):
+class TopicInline(TopicFields, admin.TabularInline):
     model = ArticleTopic
     form = PositionedInlineForm
     formset = TopicFormSet
@@ -81,7 +66,7 @@ class ImageInline(admin.TabularInline):
 
     @admin.display(description="preview")
     def preview(self, image):
-        src = image_src(image) if image.pk else None
+        src = image_src(image, thumbnail=True) if image.pk else None
         if not src:
             return "—"
         return format_html('<img src="{}" alt="" style="max-width:120px;max-height:80px">', src)

@@ -1,24 +1,55 @@
-"""Topics (taggit's Tag), their redirects, and providers: counts, renames and merges."""
+"""Topics (taggit's Tag, shown through the Topic proxy), their aliases, and providers (and
+theirs): counts, renames and merges."""
+
+import copy
 
 import taggit.admin  # noqa: F401  (registers taggit's TagAdmin, which ours replaces)
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
 from django.db.models import Count
+from django.http import HttpResponseRedirect
+from django.urls import reverse
 from taggit.models import Tag
 
-from articles import curation
-from articles.models import Provider, TopicRedirect
+from articles import curation, revisions
+from articles.domains import normalize_domain
+from articles.models import Article, ArticleTopic, Provider, ProviderAlias, Topic, TopicRedirect, alias_key
 from articles.slugs import topic_slug
 
-from .base import form_data, intermediate_form, isolated_name, log_bulk_change, snapshot
+from .base import counted, form_data, intermediate_form, isolated_name, log_bulk_change, snapshot
 from .forms import MergeForm
 
 admin.site.unregister(Tag)
 
 
+class TopicFields:
+    """A ModelAdmin mixin: fields that point at taggit's Tag read as topics — labelled "Topic",
+    their add/change/view links go to the Topics admin and say "topic"."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if formfield is None or getattr(db_field.remote_field, "model", None) is not Tag:
+            return formfield
+        formfield.label = "Topic"
+        wrapper = formfield.widget
+        if isinstance(wrapper, RelatedFieldWidgetWrapper):
+            rel = copy.copy(wrapper.rel)
+            rel.model = Topic
+            topics = self.admin_site.get_model_admin(Topic)
+            formfield.widget = RelatedFieldWidgetWrapper(
+                wrapper.widget, rel, self.admin_site,
+                can_add_related=topics.has_add_permission(request),
+                can_change_related=topics.has_change_permission(request),
+                can_delete_related=topics.has_delete_permission(request),
+                can_view_related=topics.has_view_permission(request),
+            )
+        return formfield
+
+
 class TopicForm(forms.ModelForm):
     class Meta:
-        model = Tag
+        model = Topic
         fields = ("name", "slug")
 
     def __init__(self, *args, **kwargs):
@@ -44,14 +75,17 @@ class TopicForm(forms.ModelForm):
 
 class TopicRedirectInline(admin.TabularInline):
     model = TopicRedirect
-    fields = ("old_slug", "created_at")
-    readonly_fields = ("created_at",)
+    fields = ("old_name", "old_slug", "created_at")
+    readonly_fields = ("old_name", "old_slug", "created_at")
     extra = 0
-    verbose_name = "old address"
-    verbose_name_plural = "old addresses that lead here"
+    verbose_name = "alias"
+    verbose_name_plural = "aliases: old names that imports file here, old addresses that redirect here"
+
+    def has_add_permission(self, request, obj=None):
+        return False  # a rename or merge makes them; "Topic aliases" adds one by hand
 
 
-@admin.register(Tag)
+@admin.register(Topic)
 class TopicAdmin(admin.ModelAdmin):
     form = TopicForm
     list_display = ("topic_name", "slug", "article_count")
@@ -75,10 +109,10 @@ class TopicAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         old_slug = form.initial.get("slug") if change else None
+        old_name = form.initial.get("name") if change else None
         obj.slug = form.cleaned_data["slug"]
         super().save_model(request, obj, form, change)
-        if change:
-            curation.rename_topic(obj, old_slug)
+        curation.rename_topic(obj, old_slug, old_name)
 
     @admin.action(description="Merge selected topics…", permissions=["change", "delete"])
     def merge(self, request, queryset):
@@ -90,14 +124,18 @@ class TopicAdmin(admin.ModelAdmin):
         def apply(form):
             target = form.cleaned_data["target"]
             sources = [tag for tag in queryset if tag.pk != target.pk]
+            moved = list(ArticleTopic.objects.filter(tag__in=sources).values_list("content_object_id", flat=True))
             count = curation.merge_topics(target, sources)
             names = ", ".join(t.name for t in sources)
             log_bulk_change(request, [target], f"Merged {names} into this topic.")
-            self.message_user(request, f"Merged {names} into {target.name} ({count} articles).", messages.SUCCESS)
+            revisions.record(moved, user=request.user, message=f"Topics {names} merged into {target.name}.")
+            self.message_user(request, f"Merged {names} into {target.name} ({counted(count, 'article', 'articles')}).",
+                              messages.SUCCESS)
 
         return intermediate_form(
             self, request, queryset, form, title="Merge topics", apply=apply,
-            intro="Articles of the other topics move to the one you choose; their old addresses redirect to it.",
+            intro="Articles of the other topics move to the one you choose; their names become aliases of it "
+            "(later imports that name them file their articles there) and their old addresses redirect to it.",
         )
 
     @admin.action(description="Delete selected topics that no article uses", permissions=["delete"])
@@ -108,18 +146,98 @@ class TopicAdmin(admin.ModelAdmin):
             self.log_deletions(request, unused)
         Tag.objects.filter(pk__in=[tag.pk for tag in unused]).delete()
         kept = queryset.count()
-        message = f"Deleted {len(names)} unused topic(s)" + (f": {', '.join(names)}." if names else ".")
+        message = f"Deleted {counted(len(names), 'unused topic', 'unused topics')}" + (f": {', '.join(names)}." if names else ".")
         if kept:
-            message += f" Kept {kept} topic(s) that articles use."
+            message += f" Kept {counted(kept, 'topic', 'topics')} that articles use."
         self.message_user(request, message, messages.SUCCESS)
 
 
+@admin.register(Tag)
+class TopicSearchAdmin(admin.ModelAdmin):
+    """Taggit's Tag, registered only because Django's autocomplete searches a foreign key's own
+    model (the topic fields of articles and redirects). Hidden from the index, read-only, and its
+    pages lead to the same topic under Topics."""
+
+    search_fields = ("name", "slug")
+    ordering = ("name",)
+
+    def has_module_permission(self, request):
+        return False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def changelist_view(self, request, extra_context=None):
+        return HttpResponseRedirect(reverse("admin:articles_topic_changelist"))
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        return HttpResponseRedirect(reverse("admin:articles_topic_change", args=[object_id]))
+
+
+class TopicAliasForm(forms.ModelForm):
+    class Meta:
+        model = TopicRedirect
+        fields = ("old_name", "old_slug", "topic")
+
+    def clean(self):
+        cleaned = super().clean()
+        name, slug = cleaned.get("old_name"), cleaned.get("old_slug")
+        if not (name or slug):
+            raise forms.ValidationError("Give the old name, the old address (slug), or both.")
+        if name and TopicRedirect.objects.exclude(pk=self.instance.pk).filter(old_key=alias_key(name)).exists():
+            self.add_error("old_name", "Another alias already has this name.")
+        live = Tag.objects.filter(name__iexact=name.strip()).first() if name else None
+        if live is not None or (slug and Tag.objects.filter(slug=slug).exists()):
+            raise forms.ValidationError("A topic has this name or address: merge the two topics instead.")
+        return cleaned
+
+
 @admin.register(TopicRedirect)
-class TopicRedirectAdmin(admin.ModelAdmin):
-    list_display = ("old_slug", "topic", "created_at")
+class TopicRedirectAdmin(TopicFields, admin.ModelAdmin):
+    form = TopicAliasForm
+    list_display = ("old_name", "old_slug", "topic", "created_at")
     list_select_related = ("topic",)
-    search_fields = ("old_slug", "topic__name", "topic__slug")
+    search_fields = ("old_name", "old_slug", "topic__name", "topic__slug")
     autocomplete_fields = ("topic",)
+
+
+class ProviderAliasForm(forms.ModelForm):
+    class Meta:
+        model = ProviderAlias
+        fields = ("domain", "provider")
+
+    def clean_domain(self):
+        domain = normalize_domain(self.cleaned_data["domain"])
+        if Provider.objects.filter(domain=domain).exists():
+            raise forms.ValidationError("A provider has this domain: merge the two providers instead.")
+        return domain
+
+
+class ProviderAliasInline(admin.TabularInline):
+    model = ProviderAlias
+    fields = ("domain", "created_at")
+    readonly_fields = ("domain", "created_at")
+    extra = 0
+    verbose_name = "alias"
+    verbose_name_plural = "aliases: merged-away domains whose articles and address lead here"
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ProviderAlias)
+class ProviderAliasAdmin(admin.ModelAdmin):
+    list_display = ("domain", "provider", "created_at")
+    list_select_related = ("provider",)
+    search_fields = ("domain", "provider__name", "provider__domain")
+    autocomplete_fields = ("provider",)
+    form = ProviderAliasForm
 
 
 @admin.register(Provider)
@@ -129,6 +247,7 @@ class ProviderAdmin(admin.ModelAdmin):
     ordering = ("name",)
     readonly_fields = ("slug", "created_at")
     fields = ("name", "domain", "slug", "logos", "created_at")
+    inlines = (ProviderAliasInline,)
     actions = ("merge",)
     show_full_result_count = False
 
@@ -143,6 +262,10 @@ class ProviderAdmin(admin.ModelAdmin):
     def article_count(self, provider):
         return provider.article_count
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        curation.provider_saved(obj, form.initial.get("domain") if change else None)
+
     @admin.action(description="Merge selected providers…", permissions=["change", "delete"])
     def merge(self, request, queryset):
         if queryset.count() < 2:
@@ -153,16 +276,19 @@ class ProviderAdmin(admin.ModelAdmin):
         def apply(form):
             target = form.cleaned_data["target"]
             sources = [p for p in snapshot(queryset) if p.pk != target.pk]
+            moved = list(Article.objects.filter(provider__in=sources).values_list("pk", flat=True))
             count = curation.merge_providers(target, sources)
             names = ", ".join(f"{p.name} ({p.domain})" for p in sources)
             log_bulk_change(request, [target], f"Merged {names} into this provider.")
+            revisions.record(moved, user=request.user, message=f"Provider {names} merged into {target.name}.")
             self.message_user(
-                request, f"Merged {names} into {target.name}: {count} article(s) moved.", messages.SUCCESS
+                request, f"Merged {names} into {target.name}: {counted(count, 'article', 'articles')} moved.", messages.SUCCESS
             )
 
         return intermediate_form(
             self, request, queryset, form, title="Merge providers", apply=apply,
             intro="Articles and related coverage of the other providers move to the one you choose; "
-            "the others are deleted. Moved articles keep this provider when their files are imported again.",
+            "the others are deleted and their domains become aliases of this one: later imports that name them "
+            "land here, and their pages redirect here.",
         )
 

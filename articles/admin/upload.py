@@ -2,21 +2,21 @@
 
 import os
 import shutil
-import zipfile
-from pathlib import PurePosixPath
-
+import struct
 import uuid
-from pathlib import Path
+import zipfile
+from pathlib import Path, PurePosixPath
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
+from django.db.models import F
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
-from articles.import_jobs import run_import_job
-from articles.importer.parse import SUFFIXES
+from articles.format import SUFFIXES
+from articles.import_jobs import enqueue, recover_stale_jobs
 from articles.models import ImportJob
 
 from .forms import UploadForm
@@ -26,8 +26,67 @@ MAX_FILES = 5_000
 MAX_TOTAL_BYTES = 200 * 1024 * 1024
 CHUNK = 64 * 1024
 
+# Longest base name a staged file gets on disk (most file systems allow 255 bytes).
+MAX_STAGED_NAME_BYTES = 200
+UTF8_NAME_FLAG = 0x800
+
+
 class UploadRefused(Exception):
     """The whole upload is refused (too many files, too large): nothing was imported."""
+
+
+class _CentralDirectoryOverlay:
+    """A zip file object whose central directory reads from a patched copy in memory."""
+
+    def __init__(self, fp, offset, data):
+        self._fp, self._offset, self._data = fp, offset, data
+
+    def read(self, n=-1):
+        start = self._fp.tell()
+        chunk = self._fp.read(n)
+        lo, hi = max(start, self._offset), min(start + len(chunk), self._offset + len(self._data))
+        if lo < hi:
+            chunk = chunk[: lo - start] + self._data[lo - self._offset : hi - self._offset] + chunk[hi - start :]
+        return chunk
+
+    def __getattr__(self, name):  # seek, tell, seekable...
+        return getattr(self._fp, name)
+
+
+def open_zip(upload):
+    """(ZipFile, {shown name: raw bytes}) for an uploaded zip.
+
+    A member flagged as UTF-8 whose name is not valid UTF-8 makes zipfile refuse the whole
+    archive; here its flag is dropped (in memory) so the archive opens and that member's name
+    reads as cp437, and the caller refuses it by its raw name while the others import.
+    """
+    try:
+        return zipfile.ZipFile(upload), {}
+    except UnicodeDecodeError:
+        pass
+    upload.seek(0)
+    endrec = zipfile._EndRecData(upload)  # the standard library's reader of the end record
+    if endrec is None:
+        raise zipfile.BadZipFile("no end of central directory")
+    size, offset = endrec[zipfile._ECD_SIZE], endrec[zipfile._ECD_LOCATION] - endrec[zipfile._ECD_SIZE]
+    if endrec[zipfile._ECD_SIGNATURE] == zipfile.stringEndArchive64:
+        offset -= zipfile.sizeEndCentDir64 + zipfile.sizeEndCentDir64Locator
+    upload.seek(offset)
+    directory = bytearray(upload.read(size))
+    invalid, at = {}, 0
+    while at + 46 <= len(directory) and directory[at : at + 4] == b"PK\x01\x02":
+        flags, = struct.unpack_from("<H", directory, at + 8)
+        name_len, extra_len, comment_len = struct.unpack_from("<HHH", directory, at + 28)
+        raw = bytes(directory[at + 46 : at + 46 + name_len])
+        if flags & UTF8_NAME_FLAG:
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError:
+                struct.pack_into("<H", directory, at + 8, flags & ~UTF8_NAME_FLAG)
+                invalid[raw.decode("cp437")] = raw
+        at += 46 + name_len + extra_len + comment_len
+    upload.seek(0)
+    return zipfile.ZipFile(_CentralDirectoryOverlay(upload, offset, bytes(directory))), invalid
 
 
 class Staging:
@@ -48,8 +107,7 @@ class Staging:
         # A directory per file keeps upload order (import walks sorted) and the original base name.
         folder = os.path.join(self.root, f"{self.count:06d}")
         os.mkdir(folder)
-        base = os.path.basename(name.replace("\\", "/")) or "file"
-        return os.path.join(folder, base)
+        return os.path.join(folder, staged_name(name))
 
     def _copy(self, source, name, declared_size=None):
         if declared_size is not None and declared_size > self.max_bytes:
@@ -57,7 +115,7 @@ class Staging:
             return
         target = self._target(name)
         written = 0
-        with open(target, "wb") as out:
+        with open(target, "wb") as out:  # a name the file system takes (staged_name)
             while chunk := source.read(CHUNK):
                 written += len(chunk)
                 self.total += len(chunk)
@@ -87,8 +145,8 @@ class Staging:
 
     def add_zip(self, upload, zip_name):
         try:
-            archive = zipfile.ZipFile(upload)
-        except (zipfile.BadZipFile, OSError):
+            archive, invalid_names = open_zip(upload)
+        except (zipfile.BadZipFile, OSError, ValueError, struct.error):
             self.refused.append((zip_name, ["zip: not a readable zip archive"]))
             return
         with archive:
@@ -98,6 +156,13 @@ class Staging:
             if sum(info.file_size for info in members) + self.total > MAX_TOTAL_BYTES:
                 raise UploadRefused(f"{zip_name}: expands to more than {MAX_TOTAL_BYTES // (1024 * 1024)} MB.")
             for info in members:
+                if info.orig_filename in invalid_names:
+                    self.refused.append((
+                        f"{zip_name}/{invalid_names[info.orig_filename]!r}",
+                        ["zip: this name is not valid UTF-8 although the archive says it is; "
+                         "rename the file and zip it again"],
+                    ))
+                    continue
                 inner = info.filename.replace("\\", "/")
                 name = f"{zip_name}/{inner}"
                 parts = PurePosixPath(inner).parts
@@ -114,7 +179,21 @@ class Staging:
                         # Sizes in the header can lie: _copy counts the bytes really read.
                         self._copy(source, name, info.file_size)
                 except (zipfile.BadZipFile, OSError, NotImplementedError, RuntimeError) as exc:
-                    self.refused.append((name, [f"zip: cannot be extracted ({exc})"]))
+                    # The message may name the staged file: the editor sees the uploaded name only.
+                    detail = str(exc).replace(self.root, "upload")
+                    self.refused.append((name, [f"zip: cannot be extracted ({detail})"]))
+
+
+def staged_name(name):
+    """The base name a file is staged under: the uploaded one, shortened to what a file system takes
+    (the suffix kept: the importer picks files by it). The editor still sees the uploaded name."""
+    base = os.path.basename(name.replace("\\", "/")) or "file"
+    if len(base.encode("utf-8")) <= MAX_STAGED_NAME_BYTES:
+        return base
+    stem, suffix = os.path.splitext(base)
+    suffix = suffix[:16]
+    room = MAX_STAGED_NAME_BYTES - len(suffix.encode("utf-8"))
+    return stem.encode("utf-8")[:room].decode("utf-8", "ignore") + suffix
 
 
 def start_upload(files, *, user, dry_run=False):
@@ -136,7 +215,8 @@ def start_upload(files, *, user, dry_run=False):
         refused_before_import=staging.refused,
         files_total=len(staging.names),
     )
-    run_import_job.enqueue(job.pk)
+    enqueue(job)
+    job.refresh_from_db()
     return job
 
 
@@ -144,6 +224,7 @@ def upload_view(model_admin, request):
     if not (model_admin.has_add_permission(request) and model_admin.has_change_permission(request)):
         raise PermissionDenied
     error = None
+    recover_stale_jobs()  # the recent jobs listed below say what really happened
     if request.method == "POST":
         form = UploadForm(request.POST, request.FILES)
         if form.is_valid():
@@ -164,15 +245,45 @@ def upload_view(model_admin, request):
         "error": error,
         "max_bytes": settings.NEWSROOM_IMPORT_MAX_BYTES,
         "max_files": MAX_FILES,
-        "recent_jobs": ImportJob.objects.select_related("created_by")[:10],
+        "recent_jobs": with_counts(ImportJob.objects.select_related("created_by"))[:10],
     }
     return TemplateResponse(request, "admin/articles/article/import.html", context)
+
+
+def with_counts(jobs):
+    """Jobs with their result's counts (created, updated, unchanged, refused) as `counts`, without
+    loading each result's file-by-file lists."""
+    return jobs.defer("names", "refused_before_import", "result").annotate(counts=F("result__counts"))
+
+
+# Up to this many imported articles are linked as one filtered article list.
+LIST_LINK_MAX = 500
+
+
+def result_counts(result):
+    """created / updated / unchanged / refused of a finished job (counted again for older results)."""
+    if not result:
+        return None
+    if "counts" in result:
+        return result["counts"]
+    outcomes = [outcome for _, outcome, *_ in result.get("outcomes", ())]
+    counts = {name: outcomes.count(name) for name in ("created", "updated", "unchanged")}
+    return {**counts, "refused": len(result.get("refused", ()))}
+
+
+def imported_list_url(result):
+    """The article list showing what the job created or updated, or "" when there is none (or too many)."""
+    ids = sorted({pk for _, outcome, _, pk in result.get("outcomes", ()) if pk and outcome in ("created", "updated")})
+    if not ids or len(ids) > LIST_LINK_MAX:
+        return ""
+    return reverse("admin:articles_article_changelist") + "?id__in=" + ",".join(map(str, ids))
 
 
 def import_job_view(model_admin, request, job_id):
     """A job's progress (the page refreshes itself while it runs) and, once done, its result."""
     if not model_admin.has_view_permission(request):
         raise PermissionDenied
+    recover_stale_jobs()
     job = get_object_or_404(ImportJob.objects.select_related("created_by"), pk=job_id)
     context = {
         **model_admin.admin_site.each_context(request),
@@ -180,5 +291,7 @@ def import_job_view(model_admin, request, job_id):
         "opts": model_admin.model._meta,
         "job": job,
         "result": job.result,
+        "counts": result_counts(job.result),
+        "imported_list_url": imported_list_url(job.result or {}),
     }
     return TemplateResponse(request, "admin/articles/article/import_job.html", context)

@@ -1,12 +1,11 @@
 """Python's cyclic garbage collector, made rare for the length of an import.
 
 An import makes thousands of small containers per batch and keeps a growing list of
-outcomes; with the default thresholds the collector scanned them over and over: 5.6 s of a
-58 s import of 100,000 files in the main process alone, and as much again in the parse
-workers. An import makes few reference cycles, so objects alive at the start are frozen
-(never scanned) and the youngest generation is collected after 50,000 new objects instead of
-700: cyclic garbage, if any, is still collected then. No Django here: the parse workers use
-it too.
+outcomes; with the default thresholds the collector scans them over and over, in the main
+process and the parse workers alike (docs/benchmarks.md has the figures). An import makes few
+reference cycles, so objects alive at the start are frozen (never scanned) and the youngest
+generation is collected after 50,000 new objects instead of 700: cyclic garbage, if any, is
+still collected then. No Django here: the parse workers use it too.
 """
 
 import contextlib

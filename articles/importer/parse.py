@@ -14,6 +14,8 @@ from urllib.parse import urlsplit
 import yaml
 
 from articles.domains import normalize_domain
+from articles.format import ARTICLE_KEYS, IMAGE_KEYS, RELATED_KEYS, source_keys, to_jsonable
+from articles.links import is_http_url
 from articles.rendering import render_body
 from articles.slugs import invisible_characters, strip_invisible
 
@@ -45,21 +47,6 @@ MAX_SHORT = {"category": 100, "type": 50}
 MAX_PROVIDER_NAME = 200
 MAX_DOMAIN = 253
 MAX_INT = 2_147_483_647
-
-SUFFIXES = (".md", ".markdown", ".txt")
-
-# The top-level keys FORMAT.md lists; anything else is kept in `extra`.
-ARTICLE_KEYS = (
-    "category", "title", "excerpt", "publishedDateTime", "webUrl", "originalUrl", "ampWebUrl",
-    "cdnAmpWebUrl", "type", "quality", "heat", "published", "provider", "topics", "images",
-    "related", "featuredContent", "secured",
-)
-IMAGE_KEYS = ("url", "width", "height", "isCached", "title")
-RELATED_KEYS = (
-    "title", "excerpt", "publishedDateTime", "webUrl", "ampWebUrl", "cdnAmpWebUrl", "type",
-    "provider", "quality", "images",
-)
-PROVIDER_KEYS = ("name", "domain", "images")
 
 
 class FileRefused(Exception):
@@ -191,6 +178,7 @@ def load_yaml(front):
             try:
                 mapping = None if node is None else _Builder(front).build(node)
             except _Unusual:
+                _check_duplicate_keys(node)
                 mapping = loader.construct_document(node)
                 _check_structure(mapping)
         finally:
@@ -263,6 +251,8 @@ class _Builder:
                 key = key_node.value
                 if self.escapes:
                     _encodable(key)
+                if key in mapping:
+                    raise _Unusual  # a duplicated key: _check_duplicate_keys names it
                 mapping[key] = self.build(value_node, depth + 1)
             return mapping
         if tag == _SEQ:
@@ -279,6 +269,34 @@ class _Builder:
         return value
 
 
+def _check_duplicate_keys(root):
+    """Refuse a mapping that gives a key twice: YAML requires unique keys, and the constructor
+    would keep the last value without a word. Walks the composed nodes (each once: aliases)."""
+    seen, stack, problems = set(), [(root, "")], []
+    while stack:
+        node, where = stack.pop()
+        if id(node) in seen or isinstance(node, yaml.ScalarNode):
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.SequenceNode):
+            stack.extend((item, f"{where}[{i}]") for i, item in enumerate(node.value))
+            continue
+        keys = set()
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == _TAG + "merge":
+                continue
+            key = f"{where}.{key_node.value}" if where else str(key_node.value)
+            if key_node.value in keys:
+                line = key_node.start_mark.line + 2  # the opening '---' is line 1
+                problems.append(f"{_clip(key)}: given twice (again at line {line}); YAML requires unique keys")
+            keys.add(key_node.value)
+            stack.append((value_node, key))
+        if len(problems) >= 10:
+            break
+    if problems:
+        raise FileRefused(sorted(set(problems)))
+
+
 def _encodable(text):
     if "\x00" in text or _CONTROL.search(text):
         raise _Unusual
@@ -289,8 +307,8 @@ def _encodable(text):
 
 
 def _check_size(front):
-    """Refuse too many values before building them: 500,000 of them fit in 1 MB and take seconds
-    and hundreds of MB to compose, while counting parser events stops after a fraction of a second."""
+    """Refuse too many values before building them: a file within the size limit can hold enough
+    values to cost far more time and memory to compose than to count, and counting stops early."""
     events = 0
     for event in yaml.parse(front, Loader=YAML_LOADER):
         if isinstance(event, (yaml.ScalarEvent, yaml.AliasEvent, yaml.CollectionStartEvent)):
@@ -363,11 +381,6 @@ def _kind(value):
     }.get(type(value), type(value).__name__)
 
 
-# Most URLs: scheme, a plain ASCII host and port, then a path, query or fragment or nothing.
-# Anything else (user info, IPv6, non-ASCII hosts, odd schemes) goes through urlsplit.
-_PLAIN_HTTP_URL = re.compile(r"https?://[A-Za-z0-9.-]+(?::[0-9]*)?(?:[/?#]|\Z)", re.IGNORECASE)
-
-
 class _Checker:
     """Collects every problem in a file rather than stopping at the first."""
 
@@ -400,16 +413,8 @@ class _Checker:
         value = self.text(data, key, label=label, max_length=MAX_URL)
         if value is None:
             return None
-        if value.strip() != value:
-            parts = None
-        elif _PLAIN_HTTP_URL.match(value):
-            return value  # urlsplit would agree: http(s), a host name, nothing to parse further
-        else:
-            try:
-                parts = urlsplit(value)
-            except ValueError:  # e.g. an unclosed IPv6 bracket: "http://[::1"
-                parts = None
-        if parts is None or parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        # Stored as given, so surrounding spaces are refused rather than ignored.
+        if value.strip() != value or not is_http_url(value):
             self.fail(label, f"{_clip(value)!r} is not an http(s) URL")
             return None
         return value
@@ -540,9 +545,9 @@ def validate(data, body=""):
     f["body_html"] = rendered.html
     if rendered.fell_back:
         topic_warnings.append(f"body: {rendered.problem}; shown as plain text")
-    f["provider_source"] = _jsonable(provider_data) if provider_data is not None else None
-    f["extra"] = {key: _jsonable(value) for key, value in data.items() if key not in ARTICLE_KEYS}
-    f["source_keys"] = list(data.keys())
+    f["provider_source"] = to_jsonable(provider_data) if provider_data is not None else None
+    f["extra"] = {key: to_jsonable(value) for key, value in data.items() if key not in ARTICLE_KEYS}
+    f["source_keys"] = source_keys(data)
     return ArticleRecord(
         identity_url=identity,
         fields=f,
@@ -608,14 +613,14 @@ def _image(check, data, label, *, as_json=False):
     if as_json:
         # Provider logos are kept as given, after their URLs are checked.
         check.url(data, "url", label=f"{label}.url")
-        return _jsonable(data)
+        return to_jsonable(data)
     image = {
         "url": check.url(data, "url", label=f"{label}.url"),
         "width": check.integer(data, "width", label=f"{label}.width"),
         "height": check.integer(data, "height", label=f"{label}.height"),
         "is_cached": check.boolean(data, "isCached", label=f"{label}.isCached"),
         "title": check.text(data, "title", label=f"{label}.title", max_length=MAX_TITLE),
-        "extra": {k: _jsonable(v) for k, v in data.items() if k not in IMAGE_KEYS},
+        "extra": {k: to_jsonable(v) for k, v in data.items() if k not in IMAGE_KEYS},
         "source_keys": list(data.keys()),
     }
     return image
@@ -645,38 +650,8 @@ def _related(check, data, label):
             if provider_data is not None
             else None
         ),
-        "provider_source": _jsonable(data.get("provider")),
-        "images": _jsonable(data.get("images")),
-        "extra": {k: _jsonable(v) for k, v in data.items() if k not in RELATED_KEYS},
+        "provider_source": to_jsonable(data.get("provider")),
+        "images": to_jsonable(data.get("images")),
+        "extra": {k: to_jsonable(v) for k, v in data.items() if k not in RELATED_KEYS},
         "source_keys": list(data.keys()),
     }
-
-
-# Values the JSON columns cannot hold natively are tagged, so the exporter gives them back.
-TIMESTAMP_TAG = "$timestamp"
-DATE_TAG = "$date"
-
-
-def _jsonable(value):
-    if isinstance(value, dict):
-        return {key: _jsonable(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_jsonable(item) for item in value]
-    if isinstance(value, dt.datetime):
-        return {TIMESTAMP_TAG: value.isoformat()}
-    if isinstance(value, dt.date):
-        return {DATE_TAG: value.isoformat()}
-    return value
-
-
-def from_jsonable(value):
-    """The exporter's inverse of _jsonable."""
-    if isinstance(value, dict):
-        if len(value) == 1 and TIMESTAMP_TAG in value:
-            return dt.datetime.fromisoformat(value[TIMESTAMP_TAG])
-        if len(value) == 1 and DATE_TAG in value:
-            return dt.date.fromisoformat(value[DATE_TAG])
-        return {key: from_jsonable(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [from_jsonable(item) for item in value]
-    return value

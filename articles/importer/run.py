@@ -6,12 +6,14 @@ import time
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.db import transaction
 
+from articles.format import SUFFIXES
 from articles.models import Article
-from articles.page_cache import content_changed
+from articles.signals import content_changed
 
 from . import first_load
-from .parse import SUFFIXES, Refused, Unchanged, read_and_parse
+from .parse import Refused, Unchanged, read_and_parse
 from .gc_tuning import rare_collections
 from .parse_pool import ParsePool
 from .write import Writer
@@ -63,9 +65,10 @@ class ImportReport:
         if self.skipped:
             parts.append(f"{self.skipped:,} superseded by a later file")
         if self.kept_fields:
-            parts.append(f"{self.kept_fields:,} editor-changed fields kept")
+            parts.append(f"{self.kept_fields:,} editor-changed field{'' if self.kept_fields == 1 else 's'} kept")
         rate = f"{self.files_per_second:,.0f} files/s" if self.elapsed > 0 else ""
-        return f"{self.files:,} files: " + ", ".join(parts) + f" in {self.elapsed:.1f}s ({rate})"
+        files = f"{self.files:,} file" + ("" if self.files == 1 else "s")
+        return f"{files}: " + ", ".join(parts) + f" in {self.elapsed:.1f}s ({rate})"
 
 
 def discover(paths):
@@ -119,13 +122,16 @@ def _parse_all(files, *, workers, max_bytes, known_hashes):
 
 @rare_collections()
 def import_paths(
-    paths, *, dry_run=False, max_bytes=None, workers=None, batch_size=BATCH_SIZE, progress=False, on_progress=None
+    paths, *, dry_run=False, max_bytes=None, workers=None, batch_size=BATCH_SIZE, progress=False, on_progress=None,
+    on_batch=None,
 ):
     """Import front-matter files and directories; return an ImportReport.
 
     Validation happens before any write; each batch is written atomically. The
     management command, the admin upload and the tests all call this. `on_progress(done,
-    total)` is called after every file (background jobs report progress with it).
+    total)` is called after every file (background jobs report progress with it);
+    `on_batch(outcomes)` inside each batch's transaction, with its (Parsed, outcome, detail) rows
+    (a job's history commits with the articles it describes).
     A large run into an empty database builds the article tables' indexes once, at the end
     (first_load.py); Python's garbage collector runs rarely meanwhile (gc_tuning.py).
     """
@@ -150,9 +156,14 @@ def import_paths(
         if dry_run:
             existing = writer.existing([item.record.identity_url for item in items])
             outcomes = [(i, "updated" if i.record.identity_url in existing else "created", "") for i in items]
-        else:
+        elif on_batch is None:
             outcomes = writer.write(items, report)
-            content_changed()
+            content_changed.send(sender=Article)
+        else:
+            with transaction.atomic():
+                outcomes = writer.write(items, report)
+                on_batch(outcomes)
+            content_changed.send(sender=Article)
         for item, outcome, detail in outcomes:
             _count(report, item.path, outcome, detail)
 
@@ -202,6 +213,8 @@ def import_paths(
 
 
 def _count(report, path, outcome, detail=""):
+    if outcome == "refused":  # by the database, when the batch was written
+        report.refused.append((path, [detail]))
     if outcome in ("created", "updated", "unchanged", "skipped"):
         setattr(report, outcome, getattr(report, outcome) + 1)
     report.outcomes.append((path, outcome, detail))

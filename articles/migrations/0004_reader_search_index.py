@@ -2,18 +2,23 @@
 
 The index holds each article's title, excerpt, topic names and provider name/domain,
 keyed by the article's id (rowid). Triggers on the article, topic-link, tag and provider
-tables keep it current whoever writes: the importer, the admin, a shell. PostgreSQL
-does not get this table (its engine lives in articles/search.py).
+tables keep it current whoever writes: the importer, the admin, a shell. This is the table and
+its triggers as they were first written; 0013 replaced them with today's (articles/db/sqlite.py,
+SEARCH_INDEX). PostgreSQL does not get this
+table (its documents come with 0006).
 """
 
 from django.db import migrations
+
+from articles import db
+
 
 TOPICS_OF = """coalesce((SELECT group_concat(t.name, ' ') FROM articles_articletopic at
     JOIN taggit_tag t ON t.id = at.tag_id WHERE at.content_object_id = {id}), '')"""
 PROVIDER_OF = """coalesce((SELECT p.name || ' ' || p.domain FROM articles_provider p WHERE p.id = {id}), '')"""
 
 
-def row_for(prefix):
+def _search_row(prefix):
     return (
         f"INSERT INTO articles_search(rowid, title, excerpt, topics, provider) VALUES ("
         f"{prefix}.id, {prefix}.title, coalesce({prefix}.excerpt, ''), "
@@ -21,27 +26,22 @@ def row_for(prefix):
     )
 
 
-def refresh_topics(article_id):
+def _refresh_topics(article_id):
     return f"UPDATE articles_search SET topics = {TOPICS_OF.format(id=article_id)} WHERE rowid = {article_id};"
 
 
-CREATE = [
-    "CREATE VIRTUAL TABLE articles_search USING fts5("
-    "title, excerpt, topics, provider, tokenize = 'unicode61 remove_diacritics 2')",
-    "INSERT INTO articles_search(rowid, title, excerpt, topics, provider) "
-    f"SELECT a.id, a.title, coalesce(a.excerpt, ''), {TOPICS_OF.format(id='a.id')}, "
-    f"{PROVIDER_OF.format(id='a.provider_id')} FROM articles_article a",
-    f"CREATE TRIGGER articles_search_ai AFTER INSERT ON articles_article BEGIN {row_for('new')} END",
+SEARCH_TRIGGERS = [
+    f"CREATE TRIGGER articles_search_ai AFTER INSERT ON articles_article BEGIN {_search_row('new')} END",
     "CREATE TRIGGER articles_search_au AFTER UPDATE OF title, excerpt, provider_id ON articles_article BEGIN "
-    f"DELETE FROM articles_search WHERE rowid = old.id; {row_for('new')} END",
+    f"DELETE FROM articles_search WHERE rowid = old.id; {_search_row('new')} END",
     "CREATE TRIGGER articles_search_ad AFTER DELETE ON articles_article BEGIN "
     "DELETE FROM articles_search WHERE rowid = old.id; END",
     "CREATE TRIGGER articles_search_topic_ai AFTER INSERT ON articles_articletopic BEGIN "
-    f"{refresh_topics('new.content_object_id')} END",
+    f"{_refresh_topics('new.content_object_id')} END",
     "CREATE TRIGGER articles_search_topic_ad AFTER DELETE ON articles_articletopic BEGIN "
-    f"{refresh_topics('old.content_object_id')} END",
+    f"{_refresh_topics('old.content_object_id')} END",
     "CREATE TRIGGER articles_search_topic_au AFTER UPDATE OF tag_id, content_object_id ON articles_articletopic BEGIN "
-    f"{refresh_topics('old.content_object_id')} {refresh_topics('new.content_object_id')} END",
+    f"{_refresh_topics('old.content_object_id')} {_refresh_topics('new.content_object_id')} END",
     "CREATE TRIGGER articles_search_tag_au AFTER UPDATE OF name ON taggit_tag BEGIN "
     f"UPDATE articles_search SET topics = {TOPICS_OF.format(id='articles_search.rowid')} "
     "WHERE rowid IN (SELECT content_object_id FROM articles_articletopic WHERE tag_id = new.id); END",
@@ -49,7 +49,15 @@ CREATE = [
     f"UPDATE articles_search SET provider = {PROVIDER_OF.format(id='new.id')} "
     "WHERE rowid IN (SELECT id FROM articles_article WHERE provider_id = new.id); END",
 ]
-DROP = [
+SEARCH_INDEX = [
+    "CREATE VIRTUAL TABLE articles_search USING fts5("
+    "title, excerpt, topics, provider, tokenize = 'unicode61 remove_diacritics 2')",
+    "INSERT INTO articles_search(rowid, title, excerpt, topics, provider) "
+    f"SELECT a.id, a.title, coalesce(a.excerpt, ''), {TOPICS_OF.format(id='a.id')}, "
+    f"{PROVIDER_OF.format(id='a.provider_id')} FROM articles_article a",
+    *SEARCH_TRIGGERS,
+]
+SEARCH_INDEX_DROP = [
     f"DROP TRIGGER IF EXISTS {name}"
     for name in (
         "articles_search_ai", "articles_search_au", "articles_search_ad", "articles_search_topic_ai",
@@ -59,12 +67,17 @@ DROP = [
 ] + ["DROP TABLE IF EXISTS articles_search"]
 
 
-def run(statements):
-    def operation(apps, schema_editor):
-        if schema_editor.connection.vendor != "sqlite":
-            return
+def execute(statements):
+    def install(schema_editor):
         for statement in statements:
             schema_editor.execute(statement, params=None)
+    return install
+
+
+def run(install):
+    def operation(apps, schema_editor):
+        if db.is_engine("sqlite", schema_editor.connection):
+            install(schema_editor)
 
     return operation
 
@@ -75,4 +88,6 @@ class Migration(migrations.Migration):
         ("taggit", "0006_rename_taggeditem_content_type_object_id_taggit_tagg_content_8fc721_idx"),
     ]
 
-    operations = [migrations.RunPython(run(CREATE), run(DROP), elidable=False)]
+    operations = [
+        migrations.RunPython(run(execute(SEARCH_INDEX)), run(execute(SEARCH_INDEX_DROP)), elidable=False)
+    ]

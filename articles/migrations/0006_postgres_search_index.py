@@ -8,15 +8,13 @@ topic-link, tag and provider tables keep it current whoever writes. SQLite skips
 
 from django.db import migrations
 
-CREATE = [
-    # No foreign key: Django's flush TRUNCATEs articles_article without CASCADE, which a
-    # referencing table would block. The delete and truncate triggers below keep it clean instead.
-    """CREATE TABLE articles_searchdoc (
-        article_id bigint PRIMARY KEY,
-        document tsvector NOT NULL
-    )""",
-    "CREATE INDEX articles_searchdoc_document ON articles_searchdoc USING gin (document)",
-    """CREATE FUNCTION articles_searchdoc_refresh(aid bigint) RETURNS void LANGUAGE sql AS $$
+from articles import db
+from articles.db import postgresql
+
+# The row triggers that followed the articles and their topic links, until 0009 replaced them
+# (this is their historical text). The table, the GIN index and the delete, truncate and rename
+# triggers are still today's: articles/db/postgresql.py (SEARCH_DOCUMENTS, SEARCH_ROW_TRIGGERS).
+REFRESH = """CREATE FUNCTION articles_searchdoc_refresh(aid bigint) RETURNS void LANGUAGE sql AS $$
         INSERT INTO articles_searchdoc (article_id, document)
         SELECT a.id,
             setweight(to_tsvector('simple', a.title), 'A')
@@ -28,57 +26,34 @@ CREATE = [
             || setweight(to_tsvector('simple', coalesce(a.excerpt, '')), 'D')
         FROM articles_article a WHERE a.id = aid
         ON CONFLICT (article_id) DO UPDATE SET document = EXCLUDED.document
-    $$""",
+    $$"""
+ROW_TRIGGERS = [
     """CREATE FUNCTION articles_searchdoc_article_trigger() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN PERFORM articles_searchdoc_refresh(NEW.id); RETURN NULL; END $$""",
-    """CREATE FUNCTION articles_searchdoc_delete_trigger() RETURNS trigger LANGUAGE plpgsql AS $$
-        BEGIN DELETE FROM articles_searchdoc WHERE article_id = OLD.id; RETURN NULL; END $$""",
-    """CREATE FUNCTION articles_searchdoc_truncate_trigger() RETURNS trigger LANGUAGE plpgsql AS $$
-        BEGIN TRUNCATE articles_searchdoc; RETURN NULL; END $$""",
     """CREATE FUNCTION articles_searchdoc_topic_trigger() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN
             IF TG_OP IN ('DELETE', 'UPDATE') THEN PERFORM articles_searchdoc_refresh(OLD.content_object_id); END IF;
             IF TG_OP IN ('INSERT', 'UPDATE') THEN PERFORM articles_searchdoc_refresh(NEW.content_object_id); END IF;
             RETURN NULL;
         END $$""",
-    """CREATE FUNCTION articles_searchdoc_tag_trigger() RETURNS trigger LANGUAGE plpgsql AS $$
-        BEGIN
-            PERFORM articles_searchdoc_refresh(at.content_object_id)
-            FROM articles_articletopic at WHERE at.tag_id = NEW.id;
-            RETURN NULL;
-        END $$""",
-    """CREATE FUNCTION articles_searchdoc_provider_trigger() RETURNS trigger LANGUAGE plpgsql AS $$
-        BEGIN
-            PERFORM articles_searchdoc_refresh(a.id) FROM articles_article a WHERE a.provider_id = NEW.id;
-            RETURN NULL;
-        END $$""",
     """CREATE TRIGGER articles_searchdoc_article AFTER INSERT OR UPDATE OF title, excerpt, provider_id
         ON articles_article FOR EACH ROW EXECUTE FUNCTION articles_searchdoc_article_trigger()""",
-    """CREATE TRIGGER articles_searchdoc_article_delete AFTER DELETE
-        ON articles_article FOR EACH ROW EXECUTE FUNCTION articles_searchdoc_delete_trigger()""",
-    """CREATE TRIGGER articles_searchdoc_article_truncate AFTER TRUNCATE
-        ON articles_article FOR EACH STATEMENT EXECUTE FUNCTION articles_searchdoc_truncate_trigger()""",
     """CREATE TRIGGER articles_searchdoc_topic AFTER INSERT OR DELETE OR UPDATE OF tag_id, content_object_id
         ON articles_articletopic FOR EACH ROW EXECUTE FUNCTION articles_searchdoc_topic_trigger()""",
-    """CREATE TRIGGER articles_searchdoc_tag AFTER UPDATE OF name
-        ON taggit_tag FOR EACH ROW EXECUTE FUNCTION articles_searchdoc_tag_trigger()""",
-    """CREATE TRIGGER articles_searchdoc_provider AFTER UPDATE OF name, domain
-        ON articles_provider FOR EACH ROW EXECUTE FUNCTION articles_searchdoc_provider_trigger()""",
+]
+CREATE = [
+    *postgresql.SEARCH_DOCUMENTS,
+    REFRESH,
+    *ROW_TRIGGERS,
+    *postgresql.SEARCH_ROW_TRIGGERS,
     "SELECT articles_searchdoc_refresh(id) FROM articles_article",
 ]
 DROP = [
     "DROP TRIGGER IF EXISTS articles_searchdoc_article ON articles_article",
-    "DROP TRIGGER IF EXISTS articles_searchdoc_article_delete ON articles_article",
-    "DROP TRIGGER IF EXISTS articles_searchdoc_article_truncate ON articles_article",
     "DROP TRIGGER IF EXISTS articles_searchdoc_topic ON articles_articletopic",
-    "DROP TRIGGER IF EXISTS articles_searchdoc_tag ON taggit_tag",
-    "DROP TRIGGER IF EXISTS articles_searchdoc_provider ON articles_provider",
+    *postgresql.SEARCH_ROW_TRIGGERS_DROP,
     "DROP FUNCTION IF EXISTS articles_searchdoc_article_trigger()",
-    "DROP FUNCTION IF EXISTS articles_searchdoc_delete_trigger()",
-    "DROP FUNCTION IF EXISTS articles_searchdoc_truncate_trigger()",
     "DROP FUNCTION IF EXISTS articles_searchdoc_topic_trigger()",
-    "DROP FUNCTION IF EXISTS articles_searchdoc_tag_trigger()",
-    "DROP FUNCTION IF EXISTS articles_searchdoc_provider_trigger()",
     "DROP FUNCTION IF EXISTS articles_searchdoc_refresh(bigint)",
     "DROP TABLE IF EXISTS articles_searchdoc",
 ]
@@ -86,10 +61,8 @@ DROP = [
 
 def run(statements):
     def operation(apps, schema_editor):
-        if schema_editor.connection.vendor != "postgresql":
-            return
-        for statement in statements:
-            schema_editor.execute(statement, params=None)
+        if db.is_engine("postgresql", schema_editor.connection):
+            postgresql.install(schema_editor, statements)
 
     return operation
 

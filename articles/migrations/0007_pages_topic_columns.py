@@ -10,6 +10,9 @@ them last on both engines (SQLite sorts NULL last in DESC order, PostgreSQL firs
 
 from django.db import migrations, models
 
+from articles import db
+from articles.db import sqlite
+
 COPIED = "is_published, published_at, coalesce(heat, -1), coalesce(quality, -1), provider_id"
 COLUMNS = "(article_is_published, article_published_at, article_heat, article_quality, article_provider_id)"
 WATCHED = "is_published, published_at, heat, quality, provider_id"
@@ -24,23 +27,8 @@ def copy_to_links(where):
 NEW_VALUES = ("NEW.is_published, NEW.published_at, coalesce(NEW.heat, -1), coalesce(NEW.quality, -1), "
               "NEW.provider_id")
 
-SQLITE = [
-    "CREATE TRIGGER articles_topic_copy_link_ai AFTER INSERT ON articles_articletopic BEGIN "
-    f"{copy_to_links('id = NEW.id')}; END",
-    "CREATE TRIGGER articles_topic_copy_link_au AFTER UPDATE OF content_object_id ON articles_articletopic BEGIN "
-    f"{copy_to_links('id = NEW.id')}; END",
-    # Links written before their article (deferred foreign keys) get the values when it arrives.
-    "CREATE TRIGGER articles_topic_copy_article_ai AFTER INSERT ON articles_article BEGIN "
-    f"UPDATE articles_articletopic SET {COLUMNS} = ({NEW_VALUES}) WHERE content_object_id = NEW.id; END",
-    f"CREATE TRIGGER articles_topic_copy_article_au AFTER UPDATE OF {WATCHED} ON articles_article "
-    f"WHEN {CHANGED} BEGIN "
-    f"UPDATE articles_articletopic SET {COLUMNS} = ({NEW_VALUES}) WHERE content_object_id = NEW.id; END",
-]
-SQLITE_DROP = [
-    f"DROP TRIGGER IF EXISTS {name}"
-    for name in ("articles_topic_copy_link_ai", "articles_topic_copy_link_au", "articles_topic_copy_article_ai", "articles_topic_copy_article_au")
-]
-
+# SQLite's triggers are still today's: articles/db/sqlite.py (TOPIC_COPY_TRIGGERS).
+# PostgreSQL's row triggers below were replaced by 0009's statement triggers: their historical text.
 POSTGRESQL = [
     f"""CREATE FUNCTION articles_topic_copy_link() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN {copy_to_links('id = NEW.id')}; RETURN NULL; END $$""",
@@ -67,16 +55,16 @@ POSTGRESQL_DROP = [
 BACKFILL = copy_to_links("TRUE")
 
 
-def run(statements_by_vendor):
+def run(statements_by_engine):
     def operation(apps, schema_editor):
-        for statement in statements_by_vendor.get(schema_editor.connection.vendor, []):
+        for statement in statements_by_engine.get(db.engine_name(schema_editor.connection), []):
             schema_editor.execute(statement, params=None)
 
     return operation
 
 
-CREATE = {"sqlite": [*SQLITE, BACKFILL], "postgresql": [*POSTGRESQL, BACKFILL]}
-DROP = {"sqlite": SQLITE_DROP, "postgresql": POSTGRESQL_DROP}
+CREATE = {"sqlite": [*sqlite.TOPIC_COPY_TRIGGERS, BACKFILL], "postgresql": [*POSTGRESQL, BACKFILL]}
+DROP = {"sqlite": sqlite.TOPIC_COPY_TRIGGERS_DROP, "postgresql": POSTGRESQL_DROP}
 
 
 class Migration(migrations.Migration):

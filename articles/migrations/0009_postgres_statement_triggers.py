@@ -18,26 +18,26 @@ Tag and provider renames keep their row triggers (rare, one row each). SQLite sk
 
 from django.db import migrations
 
-# The 0007 copy: heat and quality as -1 when none, so a plain DESC index sorts them last.
-LINK_COLUMNS = "(article_is_published, article_published_at, article_heat, article_quality, article_provider_id)"
-L_COPIES = LINK_COLUMNS.replace("(", "(l.").replace(", ", ", l.")
+from articles import db
+from articles.db import postgresql
 
-
-def article_values(alias):
-    return (f"({alias}.is_published, {alias}.published_at, coalesce({alias}.heat, -1), "
-            f"coalesce({alias}.quality, -1), {alias}.provider_id)")
-
-
-def link_copies_of(articles):
-    """UPDATE the links of the articles in `articles` (a table name) whose copies differ."""
-    return (f"UPDATE articles_articletopic l SET {LINK_COLUMNS} = {article_values('n')} FROM {articles} n "
-            f"WHERE l.content_object_id = n.id AND {L_COPIES} "
-            f"IS DISTINCT FROM {article_values('n')}")
-
-
-CREATE = [
-    # The document of 0006, for a set of articles in one statement. Topics in the file's order:
-    # 0006 left the order to the plan (file order or tag order, article by article), and ts_rank
+# Today's statement triggers are defined in articles/db/postgresql.py (STATEMENT_TRIGGERS); this
+# migration puts them in place of the row triggers. The document functions are their historical
+# text (0013 made today's, articles/db/postgresql.py: DOCUMENT_FUNCTIONS).
+LINK_COLUMNS = postgresql.LINK_COLUMNS
+ROW_TRIGGERS_DROP = [
+    "DROP TRIGGER articles_searchdoc_article ON articles_article",
+    "DROP TRIGGER articles_searchdoc_topic ON articles_articletopic",
+    "DROP TRIGGER articles_topic_copy_link ON articles_articletopic",
+    "DROP TRIGGER articles_topic_copy_article_ai ON articles_article",
+    "DROP TRIGGER articles_topic_copy_article_au ON articles_article",
+    "DROP FUNCTION articles_searchdoc_article_trigger()",
+    "DROP FUNCTION articles_searchdoc_topic_trigger()",
+    "DROP FUNCTION articles_topic_copy_link()",
+    "DROP FUNCTION articles_topic_copy_article()",
+]
+DOCUMENT_FUNCTIONS = [
+    # The document for a set of articles in one statement. Topics in the file's order: ts_rank
     # reads word positions, so a fixed order ranks alike however the document was written.
     """CREATE FUNCTION articles_searchdoc_refresh_many(ids bigint[]) RETURNS void LANGUAGE sql AS $$
         INSERT INTO articles_searchdoc (article_id, document)
@@ -56,81 +56,9 @@ CREATE = [
     """CREATE OR REPLACE FUNCTION articles_searchdoc_refresh(aid bigint) RETURNS void LANGUAGE sql AS $$
         SELECT articles_searchdoc_refresh_many(ARRAY[aid])
     $$""",
-    "DROP TRIGGER articles_searchdoc_article ON articles_article",
-    "DROP TRIGGER articles_searchdoc_topic ON articles_articletopic",
-    "DROP TRIGGER articles_topic_copy_link ON articles_articletopic",
-    "DROP TRIGGER articles_topic_copy_article_ai ON articles_article",
-    "DROP TRIGGER articles_topic_copy_article_au ON articles_article",
-    "DROP FUNCTION articles_searchdoc_article_trigger()",
-    "DROP FUNCTION articles_searchdoc_topic_trigger()",
-    "DROP FUNCTION articles_topic_copy_link()",
-    "DROP FUNCTION articles_topic_copy_article()",
-    f"""CREATE FUNCTION articles_article_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
-        BEGIN
-            PERFORM articles_searchdoc_refresh_many(ARRAY(SELECT id FROM new_articles));
-            EXECUTE '{link_copies_of('new_articles')}';
-            RETURN NULL;
-        END $$""",
-    f"""CREATE FUNCTION articles_article_updated() RETURNS trigger LANGUAGE plpgsql AS $$
-        BEGIN
-            PERFORM articles_searchdoc_refresh_many(ARRAY(
-                SELECT n.id FROM new_articles n LEFT JOIN old_articles o ON o.id = n.id
-                WHERE o.id IS NULL
-                   OR (n.title, n.excerpt, n.provider_id) IS DISTINCT FROM (o.title, o.excerpt, o.provider_id)));
-            EXECUTE '{link_copies_of('new_articles')}';
-            RETURN NULL;
-        END $$""",
-    f"""CREATE FUNCTION articles_topic_links_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
-        BEGIN
-            PERFORM articles_searchdoc_refresh_many(ARRAY(SELECT DISTINCT content_object_id FROM new_links));
-            -- Links written before their article (deferred foreign keys) are checked when it arrives.
-            EXECUTE 'UPDATE articles_articletopic l SET {LINK_COLUMNS} = {article_values('a')}
-                FROM new_links n JOIN articles_article a ON a.id = n.content_object_id
-                WHERE l.id = n.id AND {L_COPIES} IS DISTINCT FROM {article_values('a')}';
-            RETURN NULL;
-        END $$""",
-    f"""CREATE FUNCTION articles_topic_links_updated() RETURNS trigger LANGUAGE plpgsql AS $$
-        DECLARE moved bigint[];
-        BEGIN
-            -- Articles that gained or lost a link, or whose link changed topic.
-            SELECT coalesce(array_agg(DISTINCT aid), '{{}}') INTO moved FROM (
-                SELECT o.content_object_id AS aid FROM old_links o LEFT JOIN new_links n ON n.id = o.id
-                WHERE n.id IS NULL OR (o.tag_id, o.content_object_id) IS DISTINCT FROM (n.tag_id, n.content_object_id)
-                UNION ALL
-                SELECT n.content_object_id FROM new_links n LEFT JOIN old_links o ON o.id = n.id
-                WHERE o.id IS NULL OR (o.tag_id, o.content_object_id) IS DISTINCT FROM (n.tag_id, n.content_object_id)
-            ) changed;
-            IF cardinality(moved) = 0 THEN
-                RETURN NULL;  -- pins, positions, the copies themselves: nothing to follow
-            END IF;
-            PERFORM articles_searchdoc_refresh_many(moved);
-            EXECUTE 'UPDATE articles_articletopic l SET {LINK_COLUMNS} = {article_values('a')}
-                FROM new_links n JOIN articles_article a ON a.id = n.content_object_id
-                WHERE l.id = n.id AND n.content_object_id = ANY($1)
-                  AND {L_COPIES} IS DISTINCT FROM {article_values('a')}' USING moved;
-            RETURN NULL;
-        END $$""",
-    """CREATE FUNCTION articles_topic_links_deleted() RETURNS trigger LANGUAGE plpgsql AS $$
-        BEGIN
-            PERFORM articles_searchdoc_refresh_many(ARRAY(SELECT DISTINCT content_object_id FROM old_links));
-            RETURN NULL;
-        END $$""",
-    """CREATE TRIGGER articles_article_inserted AFTER INSERT ON articles_article
-        REFERENCING NEW TABLE AS new_articles
-        FOR EACH STATEMENT EXECUTE FUNCTION articles_article_inserted()""",
-    """CREATE TRIGGER articles_article_updated AFTER UPDATE ON articles_article
-        REFERENCING OLD TABLE AS old_articles NEW TABLE AS new_articles
-        FOR EACH STATEMENT EXECUTE FUNCTION articles_article_updated()""",
-    """CREATE TRIGGER articles_topic_links_inserted AFTER INSERT ON articles_articletopic
-        REFERENCING NEW TABLE AS new_links
-        FOR EACH STATEMENT EXECUTE FUNCTION articles_topic_links_inserted()""",
-    """CREATE TRIGGER articles_topic_links_updated AFTER UPDATE ON articles_articletopic
-        REFERENCING OLD TABLE AS old_links NEW TABLE AS new_links
-        FOR EACH STATEMENT EXECUTE FUNCTION articles_topic_links_updated()""",
-    """CREATE TRIGGER articles_topic_links_deleted AFTER DELETE ON articles_articletopic
-        REFERENCING OLD TABLE AS old_links
-        FOR EACH STATEMENT EXECUTE FUNCTION articles_topic_links_deleted()""",
 ]
+
+CREATE = [*DOCUMENT_FUNCTIONS, *ROW_TRIGGERS_DROP, *postgresql.STATEMENT_TRIGGERS]
 
 # Back to the row triggers of 0006 and 0007, as they were written there.
 OLD_COPIED = "is_published, published_at, coalesce(heat, -1), coalesce(quality, -1), provider_id"
@@ -142,16 +70,7 @@ OLD_COPY_TO_LINK = (f"UPDATE articles_articletopic SET {LINK_COLUMNS} = (SELECT 
                     "WHERE a.id = articles_articletopic.content_object_id) WHERE id = NEW.id")
 
 DROP = [
-    "DROP TRIGGER IF EXISTS articles_article_inserted ON articles_article",
-    "DROP TRIGGER IF EXISTS articles_article_updated ON articles_article",
-    "DROP TRIGGER IF EXISTS articles_topic_links_inserted ON articles_articletopic",
-    "DROP TRIGGER IF EXISTS articles_topic_links_updated ON articles_articletopic",
-    "DROP TRIGGER IF EXISTS articles_topic_links_deleted ON articles_articletopic",
-    "DROP FUNCTION IF EXISTS articles_article_inserted()",
-    "DROP FUNCTION IF EXISTS articles_article_updated()",
-    "DROP FUNCTION IF EXISTS articles_topic_links_inserted()",
-    "DROP FUNCTION IF EXISTS articles_topic_links_updated()",
-    "DROP FUNCTION IF EXISTS articles_topic_links_deleted()",
+    *postgresql.STATEMENT_TRIGGERS_DROP,
     """CREATE OR REPLACE FUNCTION articles_searchdoc_refresh(aid bigint) RETURNS void LANGUAGE sql AS $$
         INSERT INTO articles_searchdoc (article_id, document)
         SELECT a.id,
@@ -196,10 +115,8 @@ DROP = [
 
 def run(statements):
     def operation(apps, schema_editor):
-        if schema_editor.connection.vendor != "postgresql":
-            return
-        for statement in statements:
-            schema_editor.execute(statement, params=None)
+        if db.is_engine("postgresql", schema_editor.connection):
+            postgresql.install(schema_editor, statements)
 
     return operation
 

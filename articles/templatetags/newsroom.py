@@ -1,12 +1,12 @@
 """Template helpers for the readers' site: safe links, stored bodies, JSON-LD, page links."""
 
 import json
-from urllib.parse import urlsplit
 
 from django import template
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
+from articles import links, text
 from articles.rendering import plain_html, sanitise
 
 register = template.Library()
@@ -15,27 +15,12 @@ register = template.Library()
 _JSON_SCRIPT_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
 
 
-def is_http_url(value):
-    try:
-        parts = urlsplit(str(value or "").strip())
-    except ValueError:
-        return False
-    return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
-
-
-@register.filter
-def http_url(value):
-    """The URL when it is http(s), else "" (so `javascript:` and friends never become links)."""
-    return str(value).strip() if is_http_url(value) else ""
-
-
-@register.filter
-def image_src(image):
-    """An Image's address when it is http(s) or a path on this site, else ""."""
-    src = str(image.src or "") if image is not None else ""
-    if src.startswith("/") and not src.startswith("//"):
-        return src
-    return http_url(src)
+# The URL when it is http(s), else "" (so `javascript:` and friends never become links).
+http_url = register.filter("http_url", links.http_url)
+# An Image's address when it is http(s) or a path on this site, else "".
+image_src = register.filter("image_src", links.image_src)
+# Feed text with its character references decoded ("R&amp;D" -> "R&D"), still escaped on output.
+plain = register.filter("plain", text.plain)
 
 
 @register.filter
@@ -82,3 +67,16 @@ def isolated(name):
     """The same for places that hold text only (<title>, <option>, attributes): Unicode's
     first-strong isolate and its closing mark (escaped like any text)."""
     return f"\u2068{name}\u2069"
+
+
+@register.simple_tag(takes_context=True)
+def absolute_url(context, url):
+    """`url` (a path on this site, or already absolute) as an absolute URL, for og:image."""
+    return context["request"].build_absolute_uri(url)
+
+
+@register.filter
+def datetime_attr(value):
+    """A datetime as HTML's `datetime` attribute wants it: ISO 8601 to the second (the HTML
+    checker refuses more than three digits of a second)."""
+    return value.isoformat(timespec="seconds") if value else ""

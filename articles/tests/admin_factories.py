@@ -45,9 +45,12 @@ def editors_group():
     if group is None:
         from django.contrib.auth.models import Permission
 
-        migration = importlib.import_module("articles.migrations.0002_admin_editors_group")
-        group = Group.objects.create(name=migration.GROUP)
-        for (app_label, model), actions in migration.PERMISSIONS.items():
+        migrations = [importlib.import_module(f"articles.migrations.{name}")
+                      for name in ("0002_admin_editors_group", "0011_format_topic_proxy",
+                                   "0017_editors_stories_versions")]
+        group = Group.objects.create(name=migrations[0].GROUP)
+        permissions = {key: actions for migration in migrations for key, actions in migration.PERMISSIONS.items()}
+        for (app_label, model), actions in permissions.items():
             group.permissions.add(
                 *Permission.objects.filter(
                     content_type__app_label=app_label, codename__in=[f"{a}_{model}" for a in actions]

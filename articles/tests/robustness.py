@@ -18,7 +18,8 @@ if __name__ == "__main__":  # run as a script: Django must be set up before the 
 
 from articles.importer.parse import Parsed, read_and_parse  # noqa: E402
 from articles.importer.run import discover  # noqa: E402
-from articles.importer.write import RECORD_FIELDS, article_slug  # noqa: E402
+from articles.importer.write import RECORD_FIELDS  # noqa: E402
+from articles.slugs import article_slug  # noqa: E402
 
 # Generous: the tests' corpora are small; this only has to admit every file they write.
 MAX_BYTES = 64 * 1024 * 1024

@@ -75,7 +75,7 @@ def curate(page, live_server):
     page.check("input[name=topic]")
     page.click("input[name=apply]")
     page.wait_for_selector(".messagelist")
-    assert "Pinned 1 article(s) to AI" in page.inner_text(".messagelist")
+    assert "Pinned 1 article to AI" in page.inner_text(".messagelist")
     assert "📌" in page.inner_text("#result_list")
 
     page.goto(f"{live_server.url}{reverse('admin:articles_article_changelist')}")
@@ -96,7 +96,7 @@ def curate(page, live_server):
     page.goto(f"{live_server.url}{reverse('admin:articles_article_change', args=[draft.pk])}")
     assert "title, published" in page.inner_text(".field-kept_from_editor")
     shot(page, "change-form-kept")
-    page.goto(f"{live_server.url}{reverse('admin:taggit_tag_changelist')}")
+    page.goto(f"{live_server.url}{reverse('admin:articles_topic_changelist')}")
     assert "AI" in page.inner_text("#result_list")
     shot(page, "topics")
 

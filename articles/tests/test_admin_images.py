@@ -87,9 +87,9 @@ def test_text_file_renamed_png_is_refused(admin_client, imported):
     assert Article.objects.get(pk=obj.pk).locked_fields == []
 
 
-def test_decompression_bomb_is_refused(admin_client, imported, monkeypatch):
-    """An image with more pixels than Pillow's safety limit is refused with a clear message."""
-    monkeypatch.setattr("articles.images.MAX_PIXELS", 100 * 100)
+def test_decompression_bomb_is_refused(admin_client, imported, settings):
+    """An image with more pixels than the budget is refused with a clear message."""
+    settings.NEWSROOM_IMAGE_MAX_PIXELS = 100 * 100
     obj, _ = imported
     response = upload_image(admin_client, obj, SimpleUploadedFile("bomb.png", png(200, 200), content_type="image/png"))
     assert response.status_code == 200
@@ -109,3 +109,80 @@ def test_real_bomb_header_is_refused(admin_client, imported):
     response = upload_image(admin_client, obj, SimpleUploadedFile("huge.png", bytes(data), content_type="image/png"))
     assert response.status_code == 200
     assert any("too large to open safely" in e for e in image_errors(response))
+
+
+def jpeg(width, height, *, orientation=None, quality=85):
+    """A JPEG whose left half is red and right half blue (so a turn shows), with an EXIF orientation."""
+    img = PILImage.new("RGB", (width, height), (220, 20, 20))
+    img.paste((20, 20, 220), (width // 2, 0, width, height))
+    exif = PILImage.Exif()
+    if orientation:
+        exif[0x0112] = orientation
+    out = io.BytesIO()
+    img.save(out, format="JPEG", quality=quality, exif=exif.tobytes())
+    return out.getvalue()
+
+
+def test_truncated_jpeg_is_a_form_error_not_a_500(admin_client, imported):
+    obj, _ = imported
+    whole = jpeg(1200, 800)
+    cut = SimpleUploadedFile("cut.jpg", whole[: len(whole) // 2], content_type="image/jpeg")
+    response = upload_image(admin_client, obj, cut)
+    assert response.status_code == 200
+    assert any("incomplete" in e for e in image_errors(response))
+    assert not obj.images.filter(title="Uploaded").exists()
+
+
+def test_thumbnail_is_turned_upright_by_exif_orientation(admin_client, imported):
+    """Orientation 6: the camera stored the picture lying on its side; readers see it standing."""
+    obj, _ = imported
+    response = upload_image(admin_client, obj, SimpleUploadedFile("side.jpg", jpeg(800, 400, orientation=6)))
+    assert response.status_code == 302
+    image = obj.images.get(title="Uploaded")
+    assert (image.width, image.height) == (400, 800), "the displayed size"
+    with PILImage.open(image.thumbnail.path) as thumb:
+        assert thumb.size == (320, 640)
+        top, bottom = thumb.convert("RGB").getpixel((160, 20)), thumb.convert("RGB").getpixel((160, 620))
+    # Turned 90° clockwise: the stored left half (red) is now on top, the right half (blue) below.
+    assert top[0] > 150 and top[2] < 100 and bottom[2] > 150 and bottom[0] < 100
+
+
+def test_an_89_megapixel_image_is_refused_from_its_header(admin_client, imported):
+    """Pillow's own limit (89 MP) would let it decode to ~1 GB; the budget refuses it unread."""
+    obj, _ = imported
+    data = bytearray(png(1, 1))
+    ihdr = data[12:29]
+    ihdr[4:12] = struct.pack(">II", 10_000, 8_948)
+    data[12:29] = ihdr
+    data[29:33] = struct.pack(">I", zlib.crc32(bytes(ihdr)))
+    response = upload_image(admin_client, obj, SimpleUploadedFile("big.png", bytes(data), content_type="image/png"))
+    assert response.status_code == 200
+    assert any("too large to open safely (over 40,000,000 pixels)" in e for e in image_errors(response))
+
+
+MEASURE = """
+import resource, sys
+from PIL import Image
+from articles.images import thumbnail_of
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+with open(sys.argv[1], "rb") as f:
+    width, height, data = thumbnail_of(f)
+after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(width, height, (after - before) // 1024)
+"""
+
+
+def test_a_large_jpeg_is_thumbnailed_within_a_small_memory_budget(tmp_path):
+    """A 36-megapixel photo decodes whole to ~108 MB; at thumbnail scale it costs a few MB."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "big.jpg"
+    path.write_bytes(jpeg(7200, 5000, quality=60))
+    result = subprocess.run(
+        [sys.executable, "-c", MEASURE, str(path)], capture_output=True, text=True, check=True,
+        cwd=settings.BASE_DIR, env={"DJANGO_SETTINGS_MODULE": "newsroom.settings_test", "PATH": "/usr/bin:/bin"},
+    )
+    width, height, grown_mb = map(int, result.stdout.split())
+    assert (width, height) == (7200, 5000)
+    assert grown_mb < 25, f"thumbnailing took {grown_mb} MB more"

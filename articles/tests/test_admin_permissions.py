@@ -13,7 +13,9 @@ CONTENT_PAGES = [
     "admin:articles_article_import",
     "admin:articles_provider_changelist",
     "admin:articles_topicredirect_changelist",
-    "admin:taggit_tag_changelist",
+    "admin:articles_topic_changelist",
+    "admin:articles_provideralias_changelist",
+    "admin:articles_story_changelist",
 ]
 ACCOUNT_PAGES = ["admin:auth_user_changelist", "admin:auth_group_changelist", "admin:auth_user_add"]
 
@@ -41,7 +43,7 @@ def test_editor_can_edit_article_topic_and_provider(editor_client):
     a = article(topics=["AI"])
     for url in (
         reverse("admin:articles_article_change", args=[a.pk]),
-        reverse("admin:taggit_tag_change", args=[topic("AI").pk]),
+        reverse("admin:articles_topic_change", args=[topic("AI").pk]),
         reverse("admin:articles_provider_change", args=[provider().pk]),
     ):
         assert editor_client.get(url).status_code == 200
@@ -50,7 +52,7 @@ def test_editor_can_edit_article_topic_and_provider(editor_client):
 def test_editor_index_lists_content_not_accounts(editor_client):
     """The admin home shows an editor the content apps and no Authentication section."""
     html = editor_client.get(reverse("admin:index")).content.decode()
-    assert "Articles" in html and "Tags" in html
+    assert "Articles" in html and "Topics" in html and "Taggit" not in html
     assert "/admin/auth/user/" not in html and "/admin/auth/group/" not in html
 
 

@@ -14,7 +14,7 @@ from .admin_factories import article, provider, topic
 
 pytestmark = pytest.mark.django_db
 
-TOPICS = reverse("admin:taggit_tag_changelist")
+TOPICS = reverse("admin:articles_topic_changelist")
 PROVIDERS = reverse("admin:articles_provider_changelist")
 
 
@@ -37,7 +37,7 @@ def test_topic_list_shows_counts_without_a_query_per_row(admin_client):
 def test_renaming_a_topic_redirects_its_old_slug(admin_client):
     """Renaming changes the slug and records the old slug as a redirect."""
     tag = topic("Artificial intelligence")
-    url = reverse("admin:taggit_tag_change", args=[tag.pk])
+    url = reverse("admin:articles_topic_change", args=[tag.pk])
     response = admin_client.post(url, {
         "name": "AI", "slug": tag.slug,
         "redirects-TOTAL_FORMS": "0", "redirects-INITIAL_FORMS": "0",
@@ -52,7 +52,7 @@ def test_rename_onto_an_existing_slug_asks_for_a_merge(admin_client):
     """Renaming a topic to another topic's name is refused with a pointer to merging."""
     topic("AI")
     other = topic("A.I.")
-    url = reverse("admin:taggit_tag_change", args=[other.pk])
+    url = reverse("admin:articles_topic_change", args=[other.pk])
     response = admin_client.post(url, {
         "name": "AI!", "slug": other.slug, "redirects-TOTAL_FORMS": "0", "redirects-INITIAL_FORMS": "0",
     })
@@ -116,3 +116,66 @@ def test_topic_autocomplete_serves_the_article_form(admin_client):
         "term": "spa", "app_label": "articles", "model_name": "articletopic", "field_name": "tag",
     })
     assert [r["text"] for r in response.json()["results"]] == ["Space"]
+
+
+def test_the_admin_says_topics_never_tags(admin_client):
+    """Taggit's names stay out of the admin: the index, the topic list and an article's topic field."""
+    from django.urls import reverse as url
+
+    from .admin_factories import article, topic
+
+    index = admin_client.get(url("admin:index")).content.decode()
+    assert "Topics" in index and "/admin/articles/topic/" in index
+    assert "Taggit" not in index and "/admin/taggit/" not in index
+
+    topic("AI"), topic("Climate")
+    listing = admin_client.get(url("admin:articles_topic_changelist")).content.decode()
+    assert "Add topic" in listing and "0 of 2 selected" in listing
+    assert "Add tag" not in listing and "Taggit" not in listing and "Select tag" not in listing
+
+    a = article(topics=["AI"])
+    form = admin_client.get(url("admin:articles_article_change", args=[a.pk])).content.decode()
+    assert "Add another topic" in form and "/admin/articles/topic/add/" in form
+    assert "another tag" not in form and "selected tag" not in form and "/admin/taggit/" not in form
+    assert 'column-tag required">Topic' in form and 'column-tag required">Tag' not in form
+
+
+def test_old_tag_addresses_lead_to_the_topic_pages(admin_client):
+    from django.urls import reverse as url
+
+    from .admin_factories import topic
+
+    ai = topic("AI")
+    assert admin_client.get("/admin/taggit/tag/")["Location"] == url("admin:articles_topic_changelist")
+    response = admin_client.get(f"/admin/taggit/tag/{ai.pk}/change/")
+    assert response["Location"] == url("admin:articles_topic_change", args=[ai.pk])
+
+
+def test_topic_autocomplete_still_searches_topics(admin_client):
+    from django.urls import reverse as url
+
+    from .admin_factories import topic
+
+    topic("Artificial intelligence")
+    response = admin_client.get(url("admin:autocomplete"), {
+        "term": "artif", "app_label": "articles", "model_name": "articletopic", "field_name": "tag",
+    })
+    assert response.status_code == 200
+    assert [r["text"] for r in response.json()["results"]] == ["Artificial intelligence"]
+
+
+def test_topic_and_redirect_forms_render_with_topic_wording(admin_client):
+    from django.urls import reverse as url
+
+    from .admin_factories import topic
+
+    ai = topic("AI")
+    for page in (
+        url("admin:articles_topic_add"),
+        url("admin:articles_topic_change", args=[ai.pk]),
+        url("admin:articles_topicredirect_add"),
+    ):
+        html = admin_client.get(page).content.decode()
+        assert "Taggit" not in html and "another tag" not in html and "/admin/taggit/" not in html, page
+    redirect_form = admin_client.get(url("admin:articles_topicredirect_add")).content.decode()
+    assert "Add another topic" in redirect_form

@@ -1,6 +1,7 @@
 """The admin's "Import files" page: uploads and zips run the same importer, named as uploaded."""
 
 import io
+import re
 import zipfile
 
 import pytest
@@ -162,7 +163,7 @@ def test_upload_keeps_editor_changes(admin_client):
     html = post(admin_client, md("x.md", title="Source 2", heat=2)).content.decode()
     obj = Article.objects.get()
     assert (obj.title, obj.heat) == ("Editor", 2)
-    assert "editor-changed fields kept" in html
+    assert "1 editor-changed field kept" in html
 
 
 def test_result_links_each_imported_article(admin_client):
@@ -202,3 +203,125 @@ def test_large_upload_returns_at_once_and_finishes_in_the_background(admin_clien
     assert "feed.zip/batch/bad-heat.md</strong>: heat: must be a whole number" in page
     assert "feed.zip/batch/no-close.md</strong>: file: no closing" in page
     assert 'http-equiv="refresh"' not in page
+
+
+def test_job_page_counts_outcomes_links_the_articles_and_names_refusals(admin_client):
+    """Three files, one refused: the page says 2 created and 1 refused, never "3/3" alone."""
+    response = post(
+        admin_client, md("one.md", url="https://n.example/1"), md("two.md", url="https://n.example/2"),
+        SimpleUploadedFile("broken.md", b"---\ntitle: [unclosed\n---\n"),
+    )
+    html = response.content.decode()
+    counts = re.search(r'<ul class="import-counts">(.*?)</ul>', html, re.S).group(1)
+    assert re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", counts)).strip() == "2 created 0 updated 0 unchanged 1 refused"
+    assert "Refused file</h3>" in html and "<strong>broken.md</strong>" in html
+    ids = ",".join(str(pk) for pk in sorted(Article.objects.values_list("pk", flat=True)))
+    link = reverse("admin:articles_article_changelist") + f"?id__in={ids}"
+    assert f'href="{link}"' in html and "Show the 2 created and updated articles" in html
+    listed = admin_client.get(link).content.decode()
+    assert listed.count('class="field-title"') == 2
+
+
+def test_job_date_has_one_full_stop(admin_client):
+    """The job page's date ("11:36 a.m.") is never followed by a second full stop."""
+    html = post(admin_client, md("one.md")).content.decode()
+    status = re.search(r'<p class="import-status">(.*?)</p>', html, re.S).group(1)
+    assert ".." not in status
+
+
+def test_recent_imports_list_each_jobs_counts(admin_client):
+    """The import page's list shows created / updated / unchanged / refused per job."""
+    post(admin_client, md("one.md"), SimpleUploadedFile("broken.md", b"no front matter"))
+    post(admin_client, md("one.md"))
+    html = admin_client.get(URL).content.decode()
+    table = re.search(r'<div class="module import-jobs">(.*?)</table>', html, re.S).group(1)
+    rows = [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", row)).split() for row in re.findall(r"<tr>(.*?)</tr>", table, re.S)[1:]]
+    assert [row[-4:] for row in rows] == [["0", "0", "1", "0"], ["1", "0", "0", "1"]]
+    assert 'class="import-refused-count"' in table
+
+
+def test_a_done_job_with_refusals_says_so_in_its_status(admin_client):
+    """"Done" alone would hide the refused file: the status line names the refusals."""
+    html = post(admin_client, md("one.md"), SimpleUploadedFile("broken.md", b"no front matter")).content.decode()
+    status = re.sub(r"<[^>]+>", "", re.search(r'<p class="import-status">(.*?)</p>', html, re.S).group(1))
+    assert "Done, 1 file refused" in status
+    clean = post(admin_client, md("two.md", url="https://n.example/two")).content.decode()
+    assert "refused" not in re.search(r'<p class="import-status">(.*?)</p>', clean, re.S).group(1)
+
+
+def test_zip_members_with_invalid_utf8_names_are_refused_by_name_and_the_rest_imports(admin_client):
+    """The archive flags its names as UTF-8, but two are not: each is refused, shown as its raw bytes."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("café.md", front_matter(title="Bad name one", url="https://u.example/1"))
+        archive.writestr("good.md", front_matter(title="Good name", url="https://u.example/2"))
+        archive.writestr("dir/naïve.md", front_matter(title="Bad name two", url="https://u.example/3"))
+    data = buffer.getvalue().replace("é".encode(), b"\xff\xfe").replace("ï".encode(), b"\xc3\x28")
+    html = post(admin_client, SimpleUploadedFile("names.zip", data, content_type="application/zip")).content.decode()
+    assert list(Article.objects.values_list("title", flat=True)) == ["Good name"]
+    assert "names.zip/b&#x27;caf\\xff\\xfe.md&#x27;" in html
+    assert "names.zip/b&#x27;dir/na\\xc3(ve.md&#x27;" in html
+    assert html.count("not valid UTF-8") == 2
+    assert "1 created" in html
+
+
+def test_a_name_too_long_for_the_disk_still_imports_and_no_staging_path_is_shown(admin_client):
+    long_name = "a" * 300 + ".md"
+    archive = zipped("long.zip", {long_name: front_matter(title="Long named", url="https://l.example/1")})
+    html = post(admin_client, archive).content.decode()
+    assert list(Article.objects.values_list("title", flat=True)) == ["Long named"]
+    assert str(settings.NEWSROOM_IMPORT_STAGING_DIR) not in html
+    assert f"long.zip/{long_name}" in html
+
+
+def test_a_truncated_jpeg_in_the_import_upload_is_refused_by_name(admin_client):
+    from .test_admin_images import jpeg
+
+    whole = jpeg(600, 400)
+    html = post(
+        admin_client, SimpleUploadedFile("photo.jpg", whole[: len(whole) // 2], content_type="image/jpeg"), md("ok.md")
+    ).content.decode()
+    assert "<strong>photo.jpg</strong>" in html and "not a front-matter file" in html
+    assert Article.objects.count() == 1
+
+
+def test_a_job_left_running_by_a_dead_worker_is_resumed_when_its_page_is_viewed(admin_client, settings):
+    """No worker renewed the job's lease for longer than NEWSROOM_JOB_STALE_SECONDS: the job page
+    queues it again (here run at once) and says what happened."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from articles.models import ImportJob
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    post(admin_client, md("one.md", title="Stranded", url="https://s.example/1"))
+    job = ImportJob.objects.get()
+    assert job.status == ImportJob.Status.QUEUED and not Article.objects.exists()
+    long_ago = timezone.now() - dt.timedelta(seconds=settings.NEWSROOM_JOB_STALE_SECONDS + 5)
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.RUNNING, attempt=1, heartbeat_at=long_ago)
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    page = admin_client.get(reverse("admin:articles_article_import_job", args=[job.pk])).content.decode()
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.DONE and job.attempt == 2
+    assert "Worker stopped" in page and "resumed at" in page
+    assert list(Article.objects.values_list("title", flat=True)) == ["Stranded"]
+    assert LogEntry.objects.filter(action_flag=ADDITION).count() == 1
+
+
+def test_a_failed_job_names_the_upload_not_the_staging_path(admin_client, settings):
+    import shutil as sh
+
+    from articles.import_jobs import run_import_job
+    from articles.models import ImportJob
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    post(admin_client, md("one.md"))
+    job = ImportJob.objects.get()
+    sh.rmtree(job.staging_dir)  # e.g. a worker on another machine without the shared mount
+    run_import_job.call(job.pk)
+    job.refresh_from_db()
+    page = admin_client.get(reverse("admin:articles_article_import_job", args=[job.pk])).content.decode()
+    assert job.status == ImportJob.Status.FAILED and "the upload: no such file or directory" in job.error
+    assert str(settings.NEWSROOM_IMPORT_STAGING_DIR) not in page

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 
+from articles.models import Article, Story
 from articles.views import PAGE_SIZE
 
 from .factories import make_article, make_provider, make_related
@@ -32,6 +33,8 @@ def build_site(base_url):
     make_related(lead, web_url=other.web_url, title=other.title, provider=tnw)
     make_related(lead, web_url="https://www.kitv.example/ibm", title="IBM is canceling its facial recognition programs",
                  provider=make_provider("KITV", "kitv.example"))
+    # One story, as cluster_stories makes it from the related link and the titles.
+    Article.objects.filter(pk__in=[lead.pk, other.pk]).update(story=Story.objects.create())
     for i in range(PAGE_SIZE + 5):
         make_article(
             f"Machine learning briefing number {i + 1}: what changed this week in AI research",
@@ -62,6 +65,7 @@ def test_a_reader_follows_a_topic_to_an_article_and_its_coverage(live_server, br
         assert page.locator("h1").inner_text() == "AI"
         # One story, one entry: The Next Web's article is folded into Mashable's.
         assert page.get_by_text("Also covered by").count() == 1
+        assert page.get_by_text("2 outlets").count() == 1
         shoot(page, artifacts_dir, "topic")
 
         page.get_by_role("link", name="Trending").click()
@@ -89,7 +93,8 @@ def test_a_reader_follows_a_topic_to_an_article_and_its_coverage(live_server, br
         page.get_by_label("Search articles").first.fill("facial recognition")
         page.get_by_label("Search articles").first.press("Enter")
         page.wait_for_url("**/search/?q=facial+recognition")
-        assert page.locator(".card__title").count() == 2
+        assert page.locator(".result__title").count() == 2
+        assert page.locator(".result__title mark").first.inner_text().lower() == "facial"
         shoot(page, artifacts_dir, "search")
 
         page.goto(live_server.url + "/topics/")

@@ -25,3 +25,13 @@ def test_prints_a_new_random_password_that_works_each_run():
     user = get_user_model().objects.get(username="admin")
     assert user.is_superuser and user.is_staff
     assert user.check_password(password_two) and not user.check_password(password_one)
+
+
+def test_the_login_is_printed_in_a_frame():
+    """The login stands out: a box of rules around it, nothing else inside."""
+    out = StringIO()
+    call_command("create_demo_admin", stdout=out)
+    lines = out.getvalue().strip().splitlines()
+    assert lines[0] == lines[-1] and set(lines[0]) == {"+", "-"}
+    assert all(line.startswith("| ") and line.endswith(" |") and len(line) == len(lines[0]) for line in lines[1:-1])
+    assert any("Log in at http://127.0.0.1:8000/admin/ as admin / " in line for line in lines)

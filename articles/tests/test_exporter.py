@@ -129,3 +129,18 @@ def test_export_filters(tmp_path):
     assert run("--published-only", "--topic", "oceans") == []
     with pytest.raises(CommandError, match="Unknown topic slug"):
         run("--topic", "nope")
+
+
+@pytest.mark.parametrize("given", [None, []])
+def test_null_and_empty_lists_come_back_as_given(tmp_path, given):
+    """`images: null` and `images: []` (and topics, related) stay distinct through the command's
+    import and export."""
+    fresh = lambda: None if given is None else []  # noqa: E731  (one list thrice would dump as a YAML alias)
+    write(tmp_path / "in", "a.md", front_matter(images=fresh(), topics=fresh(), related=fresh()))
+    call_command("import_articles", str(tmp_path / "in"), "--no-progress", stdout=StringIO(), stderr=StringIO())
+    call_command("export_articles", str(tmp_path / "out"), "--no-progress", stdout=StringIO(), stderr=StringIO())
+    (exported,) = (tmp_path / "out").iterdir()
+    mapping, _ = load(exported.read_text(encoding="utf-8"))
+    assert {key: mapping[key] for key in ("topics", "images", "related")} == dict.fromkeys(
+        ("topics", "images", "related"), given
+    )

@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 from taggit.models import Tag
 
-from articles.models import TopicRedirect
+from articles.models import Provider, ProviderAlias, TopicRedirect
 
 from .syndication_data import build_newsroom, make_article
 
@@ -192,6 +192,20 @@ def test_renamed_topic_feed_redirects_permanently(client, news, url_name):
     assert response["Location"] == reverse(url_name, kwargs={"slug": "ai"})
 
 
+@pytest.mark.parametrize("url_name", ["articles:provider-feed", "articles:provider-atom"])
+def test_merged_away_provider_feed_redirects_permanently(client, news, url_name):
+    """A merged-away outlet's feed, like its page, answers 301 to the absorbing outlet's feed; an
+    unknown domain stays a 404, and the absorbing outlet's feed lists its own articles."""
+    ProviderAlias.objects.create(domain="verge-old.example", provider=Provider.objects.get(domain="theverge.com"))
+    response = client.get(reverse(url_name, kwargs={"domain": "verge-old.example"}))
+    assert response.status_code == 301
+    assert response["Location"] == reverse(url_name, kwargs={"domain": "theverge.com"})
+    assert client.get(response["Location"]).status_code == 200
+    assert client.get(reverse(url_name, kwargs={"domain": "never-merged.example"})).status_code == 404
+    # A domain with no public article that is not an alias either is a 404 too, as its page is.
+    assert client.get(reverse(url_name, kwargs={"domain": "hidden.example"})).status_code == 404
+
+
 @pytest.mark.parametrize(
     ("url_name", "kwargs", "max_queries"),
     [
@@ -237,3 +251,20 @@ def test_feeds_have_the_elements_each_format_requires(client, news, slug):
         for name in ("atom:id", "atom:title", "atom:updated", "atom:published", "atom:author/atom:name"):
             assert entry.findtext(name, namespaces=NS), name
         assert entry.find("atom:link[@rel='alternate']", NS).get("href").startswith(BASE + "/articles/")
+
+
+def test_a_topic_name_with_markup_is_text_in_the_channel_description_as_in_items(client):
+    """RSS: the channel description is escaped as item descriptions are (readers render both as
+    HTML); Atom: the subtitle is text, so it carries the name as is."""
+    from .factories import make_article as stored_article
+
+    stored_article("Marked up", topics=["<b>Bold</b> & co"], excerpt="<b>bold</b> excerpt")
+    slug = Tag.objects.get().slug
+    _, channel = get_rss(client, reverse("articles:topic-feed", kwargs={"slug": slug}))
+    assert channel.findtext("description") == escape("The latest articles about <b>Bold</b> & co on Newsroom.")
+    assert channel.find("item").findtext("description") == escape("<b>bold</b> excerpt")
+    assert len(channel.find("description")) == 0
+    _, feed = get_atom(client, reverse("articles:topic-atom", kwargs={"slug": slug}))
+    subtitle = feed.find("atom:subtitle", NS)
+    assert subtitle.get("type") in (None, "text")
+    assert subtitle.text == "The latest articles about <b>Bold</b> & co on Newsroom."

@@ -12,9 +12,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from taggit.models import Tag
 
+from articles import db
+from articles.db import sqlite as sqlite_engine
 from articles.importer import import_paths
 from articles.importer import write as write_module
 from articles.models import Article, ArticleTopic, Image, Provider, RelatedLink
+from articles.search import search_articles
 
 from .importing import front_matter, second_batch_fails, snapshot, write
 
@@ -141,7 +144,7 @@ def test_reimport_of_unchanged_files_writes_nothing(tmp_path):
     assert snapshot() == before
 
 
-@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's WAL checkpoints")
+@pytest.mark.skipif(not db.is_engine("sqlite"), reason="SQLite's WAL checkpoints")
 def test_sqlite_checkpoints_once_per_run_not_once_per_batch(tmp_path):
     """During a run the WAL may grow (checkpointing after every batch rewrote the same index
     pages again and again); afterwards the connection is back to SQLite's default interval."""
@@ -163,8 +166,8 @@ def test_sqlite_checkpoints_once_per_run_not_once_per_batch(tmp_path):
     with mock.patch.object(write_module.Writer, "write", spying_write):
         report = import_paths([tmp_path], batch_size=2)
     assert report.created == 3
-    assert seen == [write_module.SQLITE_IMPORT_CHECKPOINT_PAGES] * 2
-    assert interval() == write_module.SQLITE_DEFAULT_CHECKPOINT_PAGES
+    assert seen == [sqlite_engine.IMPORT_CHECKPOINT_PAGES] * 2
+    assert interval() == sqlite_engine.DEFAULT_CHECKPOINT_PAGES
 
 
 def test_changed_file_updates_its_article_and_children_match_exactly(tmp_path):
@@ -210,7 +213,8 @@ def test_a_change_to_the_text_rewrites_only_what_changed(tmp_path):
     updates = [q["sql"] for q in queries if "UPDATE \"articles_article\"" in q["sql"]]
     assert len(updates) == 1 and '"heat"' in updates[0] and '"title"' in updates[0]
     assert '"body"' not in updates[0] and '"excerpt"' not in updates[0]
-    assert [a.title for a in Article.objects.published().search("second")] == ["Solar sails pass a second test"]
+    found = search_articles(Article.objects.published(), "second")
+    assert [a.title for a in found] == ["Solar sails pass a second test"]
 
     write(tmp_path, "a.md", front_matter(title="Solar sails pass a second test", heat=71, topics=["Space", "Physics"]))
     import_paths([path])
@@ -227,7 +231,7 @@ def table_writes(*tables):
         return {name: (ins, upd) for name, ins, upd in cursor.fetchall()}
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's COPY and statement triggers")
+@pytest.mark.skipif(not db.is_engine("postgresql"), reason="PostgreSQL's COPY and statement triggers")
 def test_postgresql_import_writes_each_row_once(tmp_path):
     """Topic links arrive with their article's values and each article gets one search document:
     the triggers find nothing to rewrite (written empty, every link would be written twice)."""
@@ -245,7 +249,7 @@ def test_postgresql_import_writes_each_row_once(tmp_path):
     before = table_writes(*tables)
     assert import_paths([tmp_path], workers=1).updated == 1
     assert table_writes(*tables)["articles_article"][1] - before["articles_article"][1] == 1
-    assert Article.objects.filter(title="Sails, again").search("again").count() == 1
+    assert search_articles(Article.objects.filter(title="Sails, again"), "again").count() == 1
 
 
 def test_same_identity_twice_in_one_run_later_file_wins(tmp_path):
@@ -270,7 +274,7 @@ def test_command_summary_and_verbosity(tmp_path):
     path = write(tmp_path, "a.md", front_matter())
     out, err = run_command(tmp_path, "-v", "2")
     assert f"created   {path}" in out
-    assert "1 files: 1 created, 0 updated, 0 unchanged, 0 refused" in out and "files/s" in out
+    assert "1 file: 1 created, 0 updated, 0 unchanged, 0 refused" in out and "files/s" in out
     assert err == ""  # no progress bar when not on a terminal
     out, _ = run_command(tmp_path, "-v", "0")
     assert out == ""
@@ -438,3 +442,23 @@ def test_editor_locked_fields_survive_reimport(tmp_path):
     article = Article.objects.get()
     assert (article.title, article.heat) == ("Editor's headline", 99)
     assert report.kept_fields == 1
+
+
+@pytest.mark.parametrize("text, problem", [
+    ("title: A\ntitle: B\nwebUrl: https://n.example/a\n", "title: given twice (again at line 3)"),
+    ("title: A\nwebUrl: https://n.example/a\nimages:\n  - url: https://n.example/i.jpg\n    title: x\n    title: y\n",
+     "images[0].title: given twice (again at line 7)"),
+    ("title: A\nwebUrl: https://n.example/a\nprovider: {name: X, domain: x.example, name: Y}\n",
+     "provider.name: given twice"),
+])
+def test_a_key_given_twice_is_refused_with_its_name(tmp_path, problem, text):
+    """YAML requires unique keys: the file is refused, naming the key, and nothing is stored;
+    the other files of the run still import."""
+    write(tmp_path, "dup.md", f"---\n{text}---\n")
+    write(tmp_path, "good.md", front_matter())
+    with pytest.raises(CommandError):
+        run_command(tmp_path)
+    report = import_paths([tmp_path])
+    (path, problems), = report.refused
+    assert path.endswith("dup.md") and problem in problems[0] and "YAML requires unique keys" in problems[0]
+    assert list(Article.objects.values_list("web_url", flat=True)) == ["https://orbit.example/solar-sails"]

@@ -7,6 +7,7 @@ from django.db import connection
 
 from articles.importer import first_load, import_paths
 from articles.models import Article, ArticleTopic
+from articles.search import search_articles
 
 from .importing import front_matter, second_batch_fails, write
 
@@ -55,7 +56,7 @@ def _stored():
             "article_published_at", "article_heat", "article_quality",
         )
     )
-    found = sorted(Article.objects.published().search("space story").values_list("identity_url", flat=True))
+    found = sorted(search_articles(Article.objects.published(), "space story").values_list("identity_url", flat=True))
     return articles, links, found
 
 

@@ -1,10 +1,11 @@
-"""ArticleQuerySet.search(): every word must match somewhere; titles outrank the rest."""
+"""search_articles(): every word must match somewhere; titles outrank the rest."""
 
 import pytest
 from django.db import connection
 
 from articles.models import Article, ArticleTopic
-from articles.search import terms_of
+from articles import db
+from articles.search import search_articles, terms_of
 
 from .factories import make_article, make_provider
 
@@ -20,7 +21,7 @@ def corpus(db):
 
 
 def titles(q):
-    return [a.title for a in Article.objects.published().search(q)]
+    return [a.title for a in search_articles(Article.objects.published(), q)]
 
 
 def test_title_outranks_topic_provider_and_excerpt_matches():
@@ -29,6 +30,13 @@ def test_title_outranks_topic_provider_and_excerpt_matches():
     make_article("Fusion power plant opens")
     make_article("Outlet story", provider=make_provider("Fusion Weekly", "fusionweekly.example"))
     assert titles("fusion") == ["Fusion power plant opens", "Plain", "Outlet story", "Nothing here"]
+
+
+def test_bodies_are_found_below_titles_and_excerpts():
+    make_article("Harbour report", body="Long text that mentions the lighthouse once.")
+    make_article("Weekly digest", excerpt="The lighthouse reopens.")
+    make_article("Lighthouse reopens")
+    assert titles("lighthouse") == ["Lighthouse reopens", "Weekly digest", "Harbour report"]
 
 
 def test_every_word_must_match_and_titles_rank_first():
@@ -69,6 +77,10 @@ def test_results_follow_edits_to_titles_topics_and_providers():
     article.save()
     assert titles("original") == [] and titles("rewritten") == ["Rewritten storyline"]
 
+    article.body = "Now with a paragraph about magma."
+    article.save()
+    assert titles("magma") == ["Rewritten storyline"]
+
     article.topics.add("Volcanoes")
     assert titles("volcanoes") == ["Rewritten storyline"]
     article.topics.remove("Volcanoes")
@@ -104,7 +116,7 @@ def test_imported_articles_are_searchable(tmp_path):
     assert titles("glaciers") == titles("climate") == titles("ice times") == ["Glaciers retreat faster"]
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's full-text engine")
+@pytest.mark.skipif(not db.is_engine("postgresql"), reason="PostgreSQL's full-text engine")
 def test_postgresql_search_uses_the_gin_index():
     """The query the search page runs is answered from the GIN index, not by reading every article."""
     make_article("Fusion power plant opens")
@@ -115,7 +127,7 @@ def test_postgresql_search_uses_the_gin_index():
                 is_published=True, published_at=template.published_at)
         for i in range(3000)
     ])
-    queryset = Article.objects.published().search("fusion power")
+    queryset = search_articles(Article.objects.published(), "fusion power")
     sql, params = queryset.query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE articles_article")
@@ -130,10 +142,10 @@ def test_postgresql_search_uses_the_gin_index():
     assert [a.title for a in queryset] == ["Fusion power plant opens"]
 
 
-@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's full-text engine")
+@pytest.mark.skipif(not db.is_engine("sqlite"), reason="SQLite's full-text engine")
 def test_sqlite_search_uses_the_fts5_index():
     make_article("Fusion power plant opens")
-    queryset = Article.objects.published().search("fusion")
+    queryset = search_articles(Article.objects.published(), "fusion")
     sql, params = queryset.query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute("EXPLAIN QUERY PLAN " + sql, params)
@@ -141,7 +153,7 @@ def test_sqlite_search_uses_the_fts5_index():
     assert "VIRTUAL TABLE INDEX" in plan and "articles_search" in plan, plan
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's search documents")
+@pytest.mark.skipif(not db.is_engine("postgresql"), reason="PostgreSQL's search documents")
 def test_postgresql_search_document_goes_with_its_article():
     """A deleted article leaves no search document behind, and emptying the articles empties them all."""
     doomed = make_article("Doomed fusion story")
@@ -171,13 +183,13 @@ def test_postgresql_search_document_goes_with_its_article():
 
 def test_only_the_newest_matches_are_ranked(monkeypatch):
     """A very common word ranks the newest SEARCH_WINDOW matches; older ones and drafts stay out."""
-    monkeypatch.setattr("articles.search.SEARCH_WINDOW", 2)
+    monkeypatch.setattr("articles.db.base.SEARCH_WINDOW", 2)
     oldest = make_article("Comet sighted over the bay")
     middle = make_article("Comet tail seen from space")
     draft = make_article("Comet draft", published=False)
     newest = make_article("A comet, again")
     make_article("Nothing about that")
-    found = list(Article.objects.published().search("comet"))
+    found = list(search_articles(Article.objects.published(), "comet"))
     # The window is the two highest ids that match (the draft is one of them): only one is public.
     assert [a.pk for a in found] == [newest.pk]
     assert oldest not in found and middle not in found and draft not in found

@@ -80,8 +80,8 @@ def test_index_lists_one_sitemap_per_section_with_its_lastmod(client, news):
     # The newest published article (not the scheduled one) dates every section.
     assert entries[section_url("topics")] == news.newest.published_at
     assert entries[section_url("providers")] == news.newest.published_at
-    news.newest.refresh_from_db()
-    assert entries[section_url("articles")] == max(news.newest.updated_at, news.newest.published_at)
+    # Never edited since they were stored: the articles section is dated by publication too.
+    assert entries[section_url("articles")] == news.newest.published_at
 
 
 def test_articles_sitemap_lists_published_articles_only(client, news):
@@ -91,7 +91,7 @@ def test_articles_sitemap_lists_published_articles_only(client, news):
     assert set(urls) == {BASE + article.get_absolute_url() for article in published}
     for article in published:
         article.refresh_from_db()
-        assert urls[BASE + article.get_absolute_url()] == day(max(article.updated_at, article.published_at))
+        assert urls[BASE + article.get_absolute_url()] == day(article.published_at)
     assert BASE + news.draft.get_absolute_url() not in urls
     assert BASE + news.scheduled.get_absolute_url() not in urls
 
@@ -136,11 +136,11 @@ def test_large_sitemaps_are_split_into_pages(client, news, monkeypatch):
 
 @override_settings(NEWSROOM_PAGE_CACHE_SECONDS=300)
 def test_sitemaps_are_cached(client, news, django_assert_max_num_queries, django_assert_num_queries):
-    """A second request for the index or a section is served from the cache without touching the database."""
+    """A second request for the index or a section is served from the cache: one query, the content version."""
     for url in (reverse("sitemap"), section_url("articles"), section_url("topics"), section_url("providers")):
-        with django_assert_max_num_queries(6):
+        with django_assert_max_num_queries(7):
             first = client.get(url)
-        with django_assert_num_queries(0):
+        with django_assert_num_queries(1):
             second = client.get(url)
         assert second.status_code == 200
         assert second.content == first.content
@@ -189,3 +189,24 @@ def test_robots_txt_keeps_crawlers_out_of_admin_and_search_and_names_the_sitemap
     assert not robots.can_fetch("*", "/admin/articles/article/")
     assert not robots.can_fetch("*", "/search/?q=ai")
     assert robots.site_maps() == [BASE + reverse("sitemap")]
+
+
+def test_lastmod_is_when_the_article_changed_not_when_it_was_imported(client, news):
+    """An article imported today but published last year is dated last year; an editor's change
+    later dates it by the change."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from articles.models import Article
+
+    year_ago = timezone.now() - timedelta(days=365)
+    Article.objects.filter(pk=news.oldest.pk).update(published_at=year_ago)
+    urls = urlset(client, section_url("articles"))
+    assert urls[BASE + news.oldest.get_absolute_url()] == day(year_ago)
+
+    edited = (timezone.now() + timedelta(minutes=1)).replace(microsecond=0)
+    Article.objects.filter(pk=news.oldest.pk).update(updated_at=edited)
+    urls = urlset(client, section_url("articles"))
+    assert urls[BASE + news.oldest.get_absolute_url()] == day(edited)
+    assert index_entries(client)[section_url("articles")] == edited

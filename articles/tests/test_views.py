@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from articles.models import TopicRedirect
+from articles.models import Article, Story, TopicRedirect
 from articles.views import PAGE_SIZE
 
 from .factories import make_article, make_provider, make_related, make_topic
@@ -61,6 +61,32 @@ def test_home_shows_top_stories_by_heat_latest_and_trending_topics(client):
     assert reverse("articles:topic-list") in page
 
 
+def test_home_ranks_a_fresh_modest_story_above_an_old_hot_one(client):
+    """Yesterday's heat-50 story leads; a six-year-old heat-295 one does not make the top stories."""
+    make_article("Six years old and hot", heat=295, age=timedelta(days=6 * 365), topics=["Pandemic"])
+    make_article("Yesterday, modest", heat=50, age=timedelta(days=1), topics=["Budget"])
+    for i in range(4):
+        make_article(f"Today, cool {i}", heat=1, age=timedelta(hours=2 + i))
+    page = text(client.get(reverse("articles:home")))
+    top = page[page.index("Top stories"):page.index('id="latest-heading"')]
+    assert "Yesterday, modest" in top and "Six years old and hot" not in top
+    assert top.index("Yesterday, modest") < top.index("Today, cool 0")
+    trending = page[page.index("Trending topics"):]
+    assert trending.index("Budget") < trending.index("Pandemic")
+
+
+def test_home_stays_sensible_on_an_archive_with_nothing_recent(client):
+    """With every story years old, the newest ones lead (ages count from the newest story)."""
+    years = timedelta(days=3 * 365)
+    make_article("Archive: oldest and hottest", heat=900, age=years + timedelta(days=400))
+    make_article("Archive: newest, warm", heat=40, age=years)
+    make_article("Archive: a week older, warm", heat=60, age=years + timedelta(days=7))
+    page = text(client.get(reverse("articles:home")))
+    top = page[page.index("Top stories"):page.index('id="latest-heading"')]
+    assert top.index("Archive: newest, warm") < top.index("Archive: a week older, warm")
+    assert top.index("Archive: a week older, warm") < top.index("Archive: oldest and hottest")
+
+
 def test_home_puts_articles_pinned_to_home_first(client):
     """An editor's pinned article leads even when colder and older."""
     make_article("Pinned but cold", heat=0, pinned_home=True, age=timedelta(days=30))
@@ -84,7 +110,9 @@ def test_home_empty_state(client):
 def test_home_query_count_is_fixed(client, django_assert_num_queries):
     for i in range(30):
         make_article(f"Story {i}", topics=["AI", f"Topic {i}"], images=[("https://img.example/a.jpg", 800, 450)])
-    with django_assert_num_queries(6):
+    for i in range(0, 30, 3):  # stories of three articles: folding costs no query per story
+        same_story(*Article.objects.filter(title__in=[f"Story {i}", f"Story {i + 1}", f"Story {i + 2}"]))
+    with django_assert_num_queries(7):
         assert client.get(reverse("articles:home")).status_code == 200
 
 
@@ -199,41 +227,83 @@ def test_topic_page_related_topics_are_those_that_co_occur_most(client):
     assert "Gardening" not in related
 
 
-def test_topic_page_shows_one_story_once_with_also_covered_by(client):
+def same_story(*articles):
+    """Put the articles in one story, as cluster_stories would."""
+    story = Story.objects.create()
+    Article.objects.filter(pk__in=[a.pk for a in articles]).update(story=story)
+    return story
+
+
+def test_topic_page_shows_one_story_once_with_its_other_outlets(client):
     """Two outlets' articles on one story: the first is listed, it names the other outlet."""
     first = make_article("IBM quits face recognition", topics=["AI"], provider=make_provider("Mashable"))
     second = make_article(
         "IBM ends facial recognition", topics=["AI"], provider=make_provider("The Next Web"),
         web_url="https://tnw.example/ibm",
     )
-    make_related(first, web_url=second.identity_url, title="IBM ends facial recognition")
+    same_story(first, second)
     unrelated = make_article("Other AI news", topics=["AI"])
     page = text(client.get(reverse("articles:topic-detail", kwargs={"slug": "ai"})))
     assert f'href="{second.get_absolute_url()}"><bdi>The Next Web</bdi></a>' in page
+    assert "2 outlets" in page
     assert page.count(f'<a href="{second.get_absolute_url()}">IBM ends facial recognition</a>') == 0
     assert first.title in page and unrelated.title in page
-    # Folding is per page: the count is the topic's published articles, the folded one included.
+    # The heading counts the topic's published articles, the folded one included.
     assert "3 articles" in page
 
 
-def test_topic_page_folds_a_story_linked_the_other_way_round(client):
-    """The later article listing the earlier one is folded too."""
-    first = make_article("Original report", topics=["AI"])
-    later = make_article("Follow-up elsewhere", topics=["AI"], provider=make_provider("Other Outlet"))
-    make_related(later, web_url=first.identity_url)
-    page = text(client.get(reverse("articles:topic-detail", kwargs={"slug": "ai"})))
-    assert f'<a href="{later.get_absolute_url()}">Follow-up elsewhere</a>' not in page
-    assert f'<a href="{later.get_absolute_url()}"><bdi>Other Outlet</bdi></a>' in page
+def test_a_story_is_on_one_page_only(client):
+    """Folding holds across pages: page 2 does not show again a story page 1 stood for."""
+    hours = iter(range(1000))
+    newest = make_article("Newest of the big story", topics=["AI"], provider=make_provider("Alpha", "alpha.example"),
+                          published_at=timezone.now() - timedelta(hours=next(hours)))
+    fillers = [make_article(f"Filler {i}", topics=["AI"], published_at=timezone.now() - timedelta(hours=next(hours)))
+               for i in range(25)]
+    oldest = make_article("Oldest of the big story", topics=["AI"], provider=make_provider("Beta", "beta.example"),
+                          published_at=timezone.now() - timedelta(hours=next(hours)))
+    same_story(newest, oldest)
+    url = reverse("articles:topic-detail", kwargs={"slug": "ai"})
+    first, second = text(client.get(url)), text(client.get(url, {"page": 2}))
+    assert f'<a href="{newest.get_absolute_url()}">Newest of the big story</a>' in first
+    assert "Oldest of the big story</a></h3>" not in first + second
+    assert f'href="{oldest.get_absolute_url()}"><bdi>Beta</bdi></a>' in first
+    assert all(f.title in first + second for f in fillers)
+    assert "Filler 18</a>" in first and "Filler 19</a>" in second  # 20 entries a page: the fold leaves no gap
 
 
-def test_topic_page_never_folds_an_article_pinned_to_the_topic(client):
+def test_past_the_folded_head_a_topic_lists_the_rest_in_order(client, monkeypatch):
+    """Folding covers the list's first FOLD_DEPTH rows; the pages after carry on without a gap or repeat."""
+    from articles.stories import folding
+
+    monkeypatch.setattr(folding, "FOLD_DEPTH", 25)
+    made = [make_article(f"Entry {i:02d}", topics=["AI"], published_at=timezone.now() - timedelta(hours=i),
+                         provider=make_provider(f"Outlet {i % 3}")) for i in range(50)]
+    same_story(made[1], made[2], made[3])  # within the head: two of them fold away
+    url = reverse("articles:topic-detail", kwargs={"slug": "ai"})
+    pages = [text(client.get(url, {"page": n})) for n in (1, 2, 3)]
+    listed = [i for i in range(50) for n, page in enumerate(pages) if f"Entry {i:02d}</a></h3>" in page]
+    assert listed == [i for i in range(50) if i not in (2, 3)]
+    assert "Page 3 of 3" in pages[2] or "3 of 3" in pages[2]
+
+
+def test_a_draft_never_appears_through_its_story(client):
+    shown = make_article("Public take", topics=["AI"], provider=make_provider("Alpha", "alpha.example"))
+    draft = make_article("Secret take", topics=["AI"], provider=make_provider("Drafty", "drafty.example"),
+                         published=False)
+    same_story(shown, draft)
+    for url in (reverse("articles:topic-detail", kwargs={"slug": "ai"}), reverse("articles:home"),
+                shown.get_absolute_url()):
+        page = text(client.get(url))
+        assert "Drafty" not in page and draft.get_absolute_url() not in page
+
+
+def test_topic_page_never_hides_an_article_pinned_to_the_topic(client):
     first = make_article("Wire report", topics=["AI"])
-    pinned = make_article("Our explainer", topics=["AI"], pinned_topics=["AI"])
-    make_related(first, web_url=pinned.identity_url)
+    pinned = make_article("Our explainer", topics=["AI"], pinned_topics=["AI"], provider=make_provider("Ours"))
+    same_story(first, pinned)
     page = text(client.get(reverse("articles:topic-detail", kwargs={"slug": "ai"})))
-    assert page.index(f'<a href="{pinned.get_absolute_url()}">Our explainer</a>') < page.index(
-        f'<a href="{first.get_absolute_url()}">Wire report</a>'
-    )
+    assert f'<a href="{pinned.get_absolute_url()}">Our explainer</a>' in page
+    assert f'<a href="{first.get_absolute_url()}">Wire report</a>' not in page
 
 
 def test_topic_page_folds_only_within_what_is_listed(client):
@@ -241,10 +311,37 @@ def test_topic_page_folds_only_within_what_is_listed(client):
     alpha, beta = make_provider("Alpha", "alpha.example"), make_provider("Beta", "beta.example")
     first = make_article("Alpha's take", topics=["AI"], provider=alpha)
     second = make_article("Beta's take", topics=["AI"], provider=beta)
-    make_related(first, web_url=second.identity_url)
+    same_story(first, second)
     url = reverse("articles:topic-detail", kwargs={"slug": "ai"})
     assert "Beta&#x27;s take</a></h3>" not in text(client.get(url))
     assert "Beta&#x27;s take</a></h3>" in text(client.get(url, {"provider": "beta.example"}))
+
+
+def test_home_and_provider_pages_show_one_card_per_story(client):
+    alpha, beta = make_provider("Alpha", "alpha.example"), make_provider("Beta", "beta.example")
+    first = make_article("Alpha first take", provider=alpha)
+    second = make_article("Alpha second take", provider=alpha)
+    other = make_article("Beta take", provider=beta)
+    same_story(first, second, other)
+    home = text(client.get(reverse("articles:home")))
+    assert sum(home.count(f"{a.title}</a></h") for a in (first, second, other)) == 1
+    provider_page = text(client.get("/providers/alpha.example/"))
+    assert provider_page.count("take</a></h") == 1
+    assert f'href="{other.get_absolute_url()}"><bdi>Beta</bdi></a>' in provider_page
+
+
+def test_home_ranks_then_folds_a_story_under_its_best_ranked_article(client):
+    """Ranking and folding together: a story's fresh article stands for it (not its old hot one),
+    once, in the top stories; the latest list does not repeat the story."""
+    old = make_article("Story, first report", heat=295, age=timedelta(days=30), provider=make_provider("Old Desk"))
+    fresh = make_article("Story, today's update", heat=40, age=timedelta(hours=1), provider=make_provider("New Desk"))
+    same_story(old, fresh)
+    for i in range(8):
+        make_article(f"Filler {i}", heat=1, age=timedelta(hours=3 + i))
+    page = text(client.get(reverse("articles:home")))
+    top = page[page.index("Top stories"):page.index('id="latest-heading"')]
+    assert "Story, today&#x27;s update" in top and "2 outlets" in top and "Old Desk" in top
+    assert "Story, first report</a></h" not in page
 
 
 def test_topic_page_redirects_old_slugs_and_404s_unknown_ones(client):
@@ -256,11 +353,18 @@ def test_topic_page_redirects_old_slugs_and_404s_unknown_ones(client):
     assert client.get("/topics/no-such-topic/").status_code == 404
 
 
-def test_topic_page_empty_state(client):
+def test_topic_page_without_public_articles_is_404_and_outlet_filter_can_empty_it(client):
+    """A topic nobody may read yet is not found; a public topic filtered to an outlet without
+    articles in it says so and offers every outlet again."""
     make_topic("Lonely")
-    response = client.get("/topics/lonely/")
-    assert response.status_code == 200
-    assert "No articles here yet." in text(response)
+    assert client.get("/topics/lonely/").status_code == 404
+    make_article("Draft about robots", topics=["Robots"], published=False)
+    assert client.get("/topics/robots/").status_code == 404
+    make_article("Robots live", topics=["Robots"], provider=make_provider("Acme News", "acme.example"))
+    make_provider("Quiet Times", "quiet.example")
+    page = text(client.get("/topics/robots/", {"provider": "quiet.example"}))
+    assert "No articles from this outlet here." in page and "Robots live" not in page
+    assert "Show every outlet" in page
 
 
 @pytest.mark.parametrize("page", ["0", "3", "abc", "-1", "1.5"])
@@ -282,17 +386,20 @@ def test_topic_page_pages_forward_without_repeats(client):
     assert "Page 2 of 2" in second
 
 
-def test_topic_page_query_count_is_fixed(client, django_assert_num_queries, django_assert_max_num_queries):
-    """Eleven queries whether the page holds 2 or 20 articles (fewer when nothing is linked)."""
+def test_topic_page_query_count_is_fixed(client, django_assert_num_queries):
+    """Nine queries whether the page holds 2 or 20 cards, stories folded or not: the eight of story
+    folding and one for the date archive's years (readers' site), each a query of its own feature."""
     url = "/topics/busy/"
     a = make_article(topics=["Busy", "Other"], images=[("https://img.example/1.jpg", 10, 10)])
-    b = make_article(topics=["Busy"])
-    make_related(a, web_url=b.identity_url)
-    with django_assert_num_queries(11):
+    b = make_article(topics=["Busy"], provider=make_provider("Second Outlet"))
+    same_story(a, b)
+    with django_assert_num_queries(9):
         client.get(url)
-    for i in range(40):
-        make_article(topics=["Busy", f"Other {i}"], images=[("https://img.example/x.jpg", 10, 10)])
-    with django_assert_max_num_queries(11):
+    articles = [make_article(topics=["Busy", f"Other {i}"], images=[("https://img.example/x.jpg", 10, 10)],
+                             provider=make_provider(f"Outlet {i % 7}")) for i in range(60)]
+    for i in range(0, 60, 3):
+        same_story(*articles[i:i + 3])
+    with django_assert_num_queries(9):
         client.get(url, {"page": 2, "sort": "trending"})
 
 
@@ -331,18 +438,22 @@ def test_provider_page_sorts_and_paginates(client):
     assert client.get("/providers/acme.example/", {"page": "x"}).status_code == 404
 
 
-def test_provider_page_empty_state(client):
-    make_provider("Quiet Times", "quiet.example")
-    assert "No published stories from <bdi>Quiet Times</bdi> yet." in text(client.get("/providers/quiet.example/"))
+def test_provider_page_without_public_articles_is_404(client):
+    """A publisher with no article readers may see has no page yet (nor a sitemap entry)."""
+    quiet = make_provider("Quiet Times", "quiet.example")
+    assert client.get("/providers/quiet.example/").status_code == 404
+    make_article("Quiet draft", provider=quiet, published=False)
+    assert client.get("/providers/quiet.example/").status_code == 404
 
 
 def test_provider_page_query_count_is_fixed(client, django_assert_num_queries):
     acme = make_provider("Acme News", "acme.example")
     for i in range(25):
-        make_article(provider=acme, topics=["X", f"Y{i}"], images=[("https://img.example/x.jpg", 1, 1)])
-    with django_assert_num_queries(5):
+        article = make_article(provider=acme, topics=["X", f"Y{i}"], images=[("https://img.example/x.jpg", 1, 1)])
+        same_story(article, make_article(provider=make_provider(f"Other {i % 4}", f"other{i % 4}.example")))
+    with django_assert_num_queries(7):
         client.get("/providers/acme.example/")
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(7):
         client.get("/providers/acme.example/", {"page": 2})
 
 
@@ -409,13 +520,13 @@ def test_article_page_404s_for_drafts_future_and_unknown_ids(client):
 def test_staff_preview_unpublished_article_with_banner(client, admin_client, django_user_model):
     draft = make_article("Embargoed scoop", published=False)
     page = text(admin_client.get(draft.get_absolute_url()))
-    assert "Embargoed scoop" in page and "Preview — not published" in page
+    assert "Embargoed scoop" in page and "Draft — not published" in page
     assert '<meta name="robots" content="noindex">' in page
     user = django_user_model.objects.create_user("reader", password="pw")
     client.force_login(user)
     assert client.get(draft.get_absolute_url()).status_code == 404
     published = make_article("Public story")
-    assert "Preview — not published" not in text(admin_client.get(published.get_absolute_url()))
+    assert "not published" not in text(admin_client.get(published.get_absolute_url()))
 
 
 def test_video_article_embeds_only_a_rebuilt_allow_listed_player(client):
@@ -455,7 +566,9 @@ def test_article_page_query_count_is_fixed(client, django_assert_num_queries):
     for i in range(8):
         other = make_article(web_url=f"https://o.example/{i}")
         make_related(article, web_url=other.web_url, provider=make_provider(f"P{i}", f"p{i}.example"))
-    with django_assert_num_queries(5):
+    for i in range(6):
+        make_article(topics=["A"])  # "More from A": one query however many there are
+    with django_assert_num_queries(6):
         client.get(article.get_absolute_url())
 
 
@@ -467,7 +580,7 @@ def test_search_ranks_title_matches_first_and_hides_drafts(client):
     make_article("Quantum draft", published=False)
     response = client.get(reverse("articles:search"), {"q": "quantum"})
     page = text(response)
-    assert page.index("Quantum computers arrive") < page.index("Budget talks continue")
+    assert page.index("<mark>Quantum</mark> computers arrive") < page.index("Budget talks continue")
     assert "Quantum draft" not in page
     assert "2 results" in page
 
@@ -504,10 +617,52 @@ def test_search_pagination_edges(client):
 def test_search_query_count_is_fixed(client, django_assert_num_queries):
     for i in range(25):
         make_article(f"Match {i}", topics=["T", f"U{i}"], images=[("https://img.example/x.jpg", 1, 1)])
-    with django_assert_num_queries(4):
+    # Five: find()'s count (whether to look for a typo), the ranked ids, the page's rows, and the
+    # topic and outlet filters' counts (the readers' filters; rows fetch no image or topic).
+    with django_assert_num_queries(5):
         client.get("/search/", {"q": "match"})
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         client.get("/search/", {"q": "match", "page": 2})
+
+
+def test_search_offers_and_follows_a_correction(client):
+    """A one-letter typo finds the article, and the page says which word it searched instead."""
+    make_article("Regional vaccination campaign reaches villages")
+    make_article("Weather report")
+    response = client.get("/search/", {"q": "vacination"})
+    html = response.content.decode()
+    assert "Regional <mark>vaccination</mark> campaign reaches villages" in html  # the corrected word marked
+    assert "Weather report" not in text(response)
+    assert "No articles match “vacination”" in text(response)
+    assert 'Did you mean <a href="/search/?q=vaccination">vaccination</a>?' in html
+
+
+def test_search_without_a_typo_offers_nothing(client):
+    make_article("Regional vaccination campaign reaches villages")
+    page = text(client.get("/search/", {"q": "vaccination"}))
+    assert "Regional <mark>vaccination</mark> campaign" in page and "Did you mean" not in page
+
+
+def test_search_marks_the_matched_words_of_excerpts_and_bodies_escaped(client):
+    make_article("Cafés of the old town", excerpt="The best CAFE in <b>town</b> & more.")
+    make_article("Council notes", excerpt="Budget.", body="Water & <script>x()</script> aqueduct repairs begin.")
+    html = client.get("/search/", {"q": "cafe"}).content.decode()
+    assert "The best <mark>CAFE</mark> in &lt;b&gt;town&lt;/b&gt; &amp; more." in html
+    html = client.get("/search/", {"q": "aqueduct"}).content.decode()
+    assert "<mark>aqueduct</mark> repairs begin." in html
+    # Markdown's inline HTML is left out of a body's snippet; what remains is escaped.
+    assert "Water &amp; x() <mark>aqueduct</mark> repairs begin." in html and "<script>x()" not in html
+
+
+@pytest.mark.parametrize("articles", [3, 30])
+def test_search_query_counts_on_the_correction_path_are_fixed(client, django_assert_num_queries, articles):
+    """Count, vocabulary prefixes, vocabulary words, the correction's count, the ranked ids, the page's
+    rows, and the topic and outlet filters' counts (the readers' filters, whose rows fetch no image or topic)."""
+    for i in range(articles):
+        make_article(f"Vaccination drive {i}", topics=["Health"], images=[("https://img.example/x.jpg", 1, 1)])
+    with django_assert_num_queries(8):
+        html = client.get("/search/", {"q": "vacination"}).content.decode()
+    assert 'Did you mean <a href="/search/?q=vaccination">vaccination</a>?' in html
 
 
 # -- everywhere --------------------------------------------------------------------------
@@ -594,3 +749,31 @@ def test_friendly_500_page(client, settings):
 
     page = render_to_string("500.html")
     assert "Something went wrong on our side" in page
+
+
+def test_article_page_shows_its_story_on_newsroom_and_more_like_this(client, django_assert_num_queries):
+    import numpy as np
+
+    def centroid(*values):
+        vector = np.array(values, dtype=np.float32)
+        return (vector / np.linalg.norm(vector)).tobytes()
+
+    article = make_article("Comet lands on Mars", provider=make_provider("Alpha", "alpha.example"))
+    sibling = make_article("Comet reaches Mars", provider=make_provider("Beta", "beta.example"))
+    near = make_article("Comet seen from Earth")
+    far = make_article("Cooking show wins award")
+    stories = []
+    for members, vector in (([article, sibling], (1, 0, 0)), ([near], (0.9, 0.1, 0)), ([far], (0, 0, 1))):
+        story = same_story(*members)
+        when = members[0].published_at
+        Story.objects.filter(pk=story.pk).update(centroid=centroid(*vector), first_published_at=when,
+                                                 last_published_at=when)
+        stories.append(story)
+    with django_assert_num_queries(7):
+        page = text(client.get(article.get_absolute_url()))
+    story_section = page[page.index("This story on Newsroom"):page.index("More like this")]
+    assert f'<a href="{sibling.get_absolute_url()}">Comet reaches Mars</a>' in story_section
+    assert article.title not in story_section
+    more = page[page.index("More like this"):]
+    assert more.index("Comet seen from Earth") < more.index("Cooking show wins award")
+    assert "Comet reaches Mars" not in more

@@ -24,6 +24,15 @@ class Command(BaseCommand):
         user.is_staff = user.is_superuser = user.is_active = True
         user.set_password(password)
         user.save()
-        self.stdout.write(self.style.SUCCESS(
-            f"{'Created' if created else 'Reset'} the demo admin. Log in at {url} as {username} / {password}"
-        ))
+        lines = [
+            f"{'Created' if created else 'Reset'} the demo admin.",
+            f"Log in at {url} as {username} / {password}",
+        ]
+        self.stdout.write(self.style.SUCCESS(framed(lines)))
+
+
+def framed(lines):
+    """The lines in a box, so the login stands out from the server's output around it."""
+    width = max(len(line) for line in lines)
+    rule = "+" + "-" * (width + 2) + "+"
+    return "\n".join([rule, *(f"| {line.ljust(width)} |" for line in lines), rule])

@@ -1,6 +1,7 @@
 import sys
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import ngettext
 from tqdm import tqdm
 
 from articles.domains import normalize_domain
@@ -57,4 +58,4 @@ class Command(BaseCommand):
         finally:
             bar.close()
         if verbosity >= 1:
-            self.stdout.write(self.style.SUCCESS(f"Exported {len(written):,} article(s) to {outdir}"))
+            self.stdout.write(self.style.SUCCESS(ngettext("Exported %(n)s article to %(dir)s", "Exported %(n)s articles to %(dir)s", len(written)) % {"n": f"{len(written):,}", "dir": outdir}))

@@ -1,6 +1,10 @@
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.migrations.executor import MigrationExecutor
+from django.utils.translation import ngettext
 
 from articles.importer import SourceNotFound, import_paths
+from articles.stories.tasks import enqueue_after_import
 
 
 class Command(BaseCommand):
@@ -26,6 +30,9 @@ class Command(BaseCommand):
     def handle(self, *args, paths, dry_run, max_bytes, workers, no_progress, verbosity, **options):
         if max_bytes is not None and max_bytes <= 0:
             raise CommandError("--max-bytes must be a positive number of bytes.")
+        executor = MigrationExecutor(connections[DEFAULT_DB_ALIAS])
+        if executor.migration_plan(executor.loader.graph.leaf_nodes()):
+            raise CommandError("The database is not set up (or not up to date): run `python manage.py migrate` first.")
         try:
             report = import_paths(
                 paths, dry_run=dry_run, max_bytes=max_bytes, workers=workers,
@@ -33,6 +40,8 @@ class Command(BaseCommand):
             )
         except SourceNotFound as exc:
             raise CommandError(str(exc)) from None
+        if not dry_run:
+            enqueue_after_import(report)  # stories for the new articles, by the worker, not here
 
         if verbosity >= 2:
             for path, outcome, detail in report.outcomes:
@@ -49,4 +58,4 @@ class Command(BaseCommand):
             prefix = "Dry run: " if dry_run else ""
             self.stdout.write(style(prefix + report.summary()))
         if not report.ok:
-            raise CommandError(f"{len(report.refused)} file(s) refused.", returncode=1)
+            raise CommandError(ngettext("%(n)s file refused.", "%(n)s files refused.", len(report.refused)) % {"n": len(report.refused)}, returncode=1)

@@ -23,7 +23,7 @@ def render_stored_bodies(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("articles", "0010_topic_covering_indexes")]
+    dependencies = [("articles", "0017_editors_stories_versions")]
 
     operations = [
         migrations.AddField(

@@ -19,6 +19,6 @@ def give_empty_slugs_their_fallback(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("articles", "0011_hardening_body_html"), ("taggit", "0006_rename_taggeditem_content_type_object_id_taggit_tagg_content_8fc721_idx")]
+    dependencies = [("articles", "0018_hardening_body_html"), ("taggit", "0006_rename_taggeditem_content_type_object_id_taggit_tagg_content_8fc721_idx")]
 
     operations = [migrations.RunPython(give_empty_slugs_their_fallback, migrations.RunPython.noop, elidable=True)]

