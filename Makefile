@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 DEV_ENV := DJANGO_DEBUG=1
 
-.PHONY: install run test migrate import serve bench bench-stories load clean
+.PHONY: install run test fuzz migrate import serve bench bench-stories load clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +50,11 @@ serve: install
 ## Run the whole test suite (DATABASE_URL=postgres://... to run it on PostgreSQL).
 test: install
 	$(VENV)/bin/pytest
+
+## The render fuzz at full size: 5,000 hostile articles imported, every page rendered for each
+## (`make test` runs 1,000; DATABASE_URL=postgres://... for PostgreSQL).
+fuzz: install
+	NEWSROOM_FUZZ_ARTICLES=5000 $(VENV)/bin/pytest -s articles/tests/test_render_fuzz.py
 
 ## Run every benchmark and print the tables (BENCH_ARGS="--quick" or "--sizes 10000"): imports and
 ## pages (bench/run.py), then the stories evaluation on the whole dev set (bench-stories).

@@ -11,3 +11,11 @@ class ArticlesConfig(AppConfig):
 
         # The importer and the admin announce changes; the page cache is one listener.
         signals.content_changed.connect(page_cache.on_content_changed, dispatch_uid="articles.page_cache")
+
+        # taggit's Tag makes its slug with Tag.slugify (on save, and in our rename and redirect
+        # look-ups): one rule for every door a topic comes in by (articles/slugs.py).
+        from taggit.models import Tag
+
+        from .slugs import tag_slugify
+
+        Tag.slugify = tag_slugify

@@ -7,3 +7,8 @@ def normalize_domain(domain):
     if domain.startswith("www."):
         domain = domain[4:]
     return domain
+
+
+def is_domain_name(domain):
+    """Whether a normalised `domain` could name a provider at all (the parser refuses the rest)."""
+    return bool(domain) and not any(c.isspace() or c in "/:?#@" or not c.isprintable() for c in domain)

@@ -32,6 +32,7 @@ LOCK_GROUPS = {
     "provider": ("provider", "provider_source"),
     "published_at": ("published_at", "published_at_offset"),
     "title": ("title", "slug"),
+    "body": ("body", "body_html"),  # the stored HTML follows the body it was rendered from
 }
 # Which lock an admin inline's changes take.
 INLINE_LOCKS = {ArticleTopic: "topics", Image: "images", RelatedLink: "related_links"}

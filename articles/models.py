@@ -22,6 +22,7 @@ from taggit.models import Tag, TaggedItemBase
 
 from . import visibility
 from .domains import normalize_domain
+from .rendering import render_body
 from .slugs import provider_slug
 
 
@@ -154,6 +155,12 @@ class Article(models.Model):
     )
     secured = models.TextField(blank=True, null=True, help_text="Opaque feed data, kept byte for byte.")
     body = models.TextField(blank=True, default="", help_text="Markdown body.")
+    # Nullable with no default, so SQLite adds the column in place (a rebuilt table would lose
+    # the search triggers that name it); NULL reads as "not rendered": shown as escaped text.
+    body_html = models.TextField(
+        blank=True, null=True, editable=False,
+        help_text="The body rendered and sanitised once, when imported or saved (articles/rendering.py).",
+    )
     extra = models.JSONField(default=dict, blank=True, help_text="Keys the format does not list, kept as given.")
     source_keys = models.JSONField(
         default=list, blank=True, editable=False,
@@ -210,6 +217,17 @@ class Article(models.Model):
 
     def __str__(self):
         return self.title
+
+    def save(self, *args, **kwargs):
+        # The stored HTML follows the body wherever an article is saved (admin, curation, shell).
+        update_fields = kwargs.get("update_fields")
+        if update_fields is None or "body" in update_fields:
+            rendered = render_body(self.body)
+            self.body_html = rendered.html
+            self.body_render_problem = rendered.problem  # for the admin's warning; not stored
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "body_html"}
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return reverse("articles:article-detail", kwargs={"pk": self.pk, "slug": self.slug or "-"})

@@ -14,7 +14,7 @@ from taggit.models import Tag
 from . import ranking, search_results
 from .cards import CardMaker, cards, fetch_parts, placeholder
 from .db.base import SEARCH_WINDOW  # at most as many results as the engines rank
-from .domains import normalize_domain
+from .domains import is_domain_name, normalize_domain
 from .embeds import article_player_url
 from .forms import SearchForm
 from .links import http_url, image_src, is_http_url
@@ -281,6 +281,8 @@ def in_order(queryset, pks):
 
 def provider_detail(request, domain):
     normalized = normalize_domain(domain)
+    if not is_domain_name(normalized):
+        raise Http404("No such provider.")  # ".", "..", " ": nothing a provider is called
     if normalized != domain:
         target = reverse("articles:provider-detail", kwargs={"domain": normalized})
         query = request.GET.urlencode()

@@ -19,7 +19,7 @@ from articles.locks import EDITABLE_FIELDS, INLINE_LOCKS, field_label, update_lo
 from articles.models import Article, ArticleTopic, Image
 from articles.slugs import article_slug
 
-from .base import EstimatedCountPaginator, counted, form_data, intermediate_form, log_bulk_change, snapshot
+from .base import EstimatedCountPaginator, counted, form_data, intermediate_form, isolated_name, log_bulk_change, snapshot
 from .filters import ProviderFilter, StatusFilter, TopicFilter
 from .exports import export_download_view, export_job_view
 from .forms import URL_FIELDS, AddTopicForm, ArticleAdminForm, ChooseTopicForm, fill_positions
@@ -35,7 +35,7 @@ class ArticleAdmin(admin.ModelAdmin):
     form = ArticleAdminForm
     # The published and featured flags read in the status column ("Live · ★ featured"): the
     # title and the topics get the width.
-    list_display = ("thumbnail", "title", "topic_names", "provider", "published", "heat", "quality", "status")
+    list_display = ("thumbnail", "title", "topic_names", "provider_name", "published", "heat", "quality", "status")
     list_display_links = ("thumbnail", "title")
     list_filter = (
         StatusFilter, "is_published", "is_featured", "pinned_home", ProviderFilter, TopicFilter,
@@ -120,8 +120,12 @@ class ArticleAdmin(admin.ModelAdmin):
     @admin.display(description="topics")
     def topic_names(self, article):
         return format_html_join(
-            ", ", "{}{}", ((link.tag.name, " 📌" if link.pinned else "") for link in article.topic_links.all())
+            ", ", "<bdi>{}</bdi>{}", ((link.tag.name, " 📌" if link.pinned else "") for link in article.topic_links.all())
         )
+
+    @admin.display(description="provider", ordering="provider__name")
+    def provider_name(self, article):
+        return isolated_name(article.provider)
 
     def get_urls(self):
         return [
@@ -202,6 +206,10 @@ class ArticleAdmin(admin.ModelAdmin):
         if "title" in form.changed_data or not obj.slug:
             obj.slug = article_slug(obj.title)  # as an import would; the URL also carries the id
         super().save_model(request, obj, form, change)
+        problem = getattr(obj, "body_render_problem", "")
+        if problem and "body" in form.changed_data:
+            self.message_user(request, f"The body was not rendered ({problem}): readers see it as plain text.",
+                              messages.WARNING)
 
     def save_formset(self, request, form, formset, change):
         instances = formset.save(commit=False)

@@ -5,9 +5,15 @@ from django.contrib.admin.models import CHANGE, LogEntry
 from django.core.paginator import Paginator
 from django.template.response import TemplateResponse
 from django.utils.functional import cached_property
+from django.utils.html import format_html
 from django.utils.translation import ngettext
 
 from articles import db
+
+
+def isolated_name(name):
+    """A topic's or provider's name in a list, isolated from the columns beside it (<bdi>)."""
+    return format_html("<bdi>{}</bdi>", name)
 
 
 def intermediate_form(modeladmin, request, queryset, form, *, title, apply, intro=""):

@@ -15,8 +15,9 @@ from taggit.models import Tag
 from articles import curation, revisions
 from articles.domains import normalize_domain
 from articles.models import Article, ArticleTopic, Provider, ProviderAlias, Topic, TopicRedirect, alias_key
+from articles.slugs import topic_slug
 
-from .base import counted, form_data, intermediate_form, log_bulk_change, snapshot
+from .base import counted, form_data, intermediate_form, isolated_name, log_bulk_change, snapshot
 from .forms import MergeForm
 
 admin.site.unregister(Tag)
@@ -51,9 +52,16 @@ class TopicForm(forms.ModelForm):
         model = Topic
         fields = ("name", "slug")
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["slug"].required = False
+        self.fields["slug"].help_text = "Empty: made from the name (or a hash of it, for a name like “🤖”)."
+
     def clean(self):
         cleaned = super().clean()
         name, slug = cleaned.get("name"), cleaned.get("slug")
+        if name and not slug:
+            slug = cleaned["slug"] = topic_slug(name)
         if self.instance.pk and name and "name" in self.changed_data and "slug" not in self.changed_data:
             # A renamed topic gets the slug of its new name; the old one redirects.
             slug = cleaned["slug"] = self.instance.slugify(name)
@@ -80,7 +88,7 @@ class TopicRedirectInline(admin.TabularInline):
 @admin.register(Topic)
 class TopicAdmin(admin.ModelAdmin):
     form = TopicForm
-    list_display = ("name", "slug", "article_count")
+    list_display = ("topic_name", "slug", "article_count")
     search_fields = ("name", "slug")
     ordering = ("name",)
     inlines = (TopicRedirectInline,)
@@ -90,6 +98,10 @@ class TopicAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(article_count=Count("articles_articletopic_items"))
+
+    @admin.display(description="name", ordering="name")
+    def topic_name(self, tag):
+        return isolated_name(tag.name)
 
     @admin.display(description="articles", ordering="article_count")
     def article_count(self, tag):
@@ -230,7 +242,7 @@ class ProviderAliasAdmin(admin.ModelAdmin):
 
 @admin.register(Provider)
 class ProviderAdmin(admin.ModelAdmin):
-    list_display = ("name", "domain", "article_count")
+    list_display = ("provider_name", "domain", "article_count")
     search_fields = ("name", "domain")
     ordering = ("name",)
     readonly_fields = ("slug", "created_at")
@@ -241,6 +253,10 @@ class ProviderAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(article_count=Count("articles"))
+
+    @admin.display(description="name", ordering="name")
+    def provider_name(self, provider):
+        return isolated_name(provider.name)
 
     @admin.display(description="articles", ordering="article_count")
     def article_count(self, provider):

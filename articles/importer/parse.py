@@ -7,6 +7,7 @@ raises anything else for bad input, whatever the bytes are.
 import datetime as dt
 import hashlib
 import os
+import re
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -15,6 +16,8 @@ import yaml
 from articles.domains import normalize_domain
 from articles.format import ARTICLE_KEYS, IMAGE_KEYS, RELATED_KEYS, source_keys, to_jsonable
 from articles.links import is_http_url
+from articles.rendering import render_body
+from articles.slugs import invisible_characters, strip_invisible
 
 
 class YAML_LOADER(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
@@ -295,7 +298,7 @@ def _check_duplicate_keys(root):
 
 
 def _encodable(text):
-    if "\x00" in text:
+    if "\x00" in text or _CONTROL.search(text):
         raise _Unusual
     try:
         text.encode("utf-8")
@@ -356,9 +359,15 @@ def _check_structure(root):
             raise FileRefused([f"{where}: unsupported YAML value ({_kind(node)})"])
 
 
-def _check_text(text, where):
+# Control characters XML 1.0 cannot carry: a title with one would break every feed it is in.
+_CONTROL = re.compile("[\x01-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def _check_text(text, where, *, controls=False):
     if "\x00" in text:
         raise FileRefused([f"{where}: contains a NUL character"])
+    if not controls and (found := _CONTROL.search(text)):
+        raise FileRefused([f"{where}: contains a control character (U+{ord(found.group()):04X})"])
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
@@ -514,7 +523,7 @@ def validate(data, body=""):
     f["featured_content"] = check.text(data, "featuredContent")
     f["secured"] = check.text(data, "secured")
     f["body"] = body
-    _check_text(body, "body")
+    _check_text(body, "body", controls=True)  # a body is never in a feed
 
     identity = f["web_url"] or f["original_url"]
     if identity is None and not any(k in data and data[k] is not None for k in ("webUrl", "originalUrl")):
@@ -532,6 +541,10 @@ def validate(data, body=""):
     if check.problems:
         raise FileRefused(check.problems)
 
+    rendered = render_body(body)  # here, in the parse workers: no request renders Markdown
+    f["body_html"] = rendered.html
+    if rendered.fell_back:
+        topic_warnings.append(f"body: {rendered.problem}; shown as plain text")
     f["provider_source"] = to_jsonable(provider_data) if provider_data is not None else None
     f["extra"] = {key: to_jsonable(value) for key, value in data.items() if key not in ARTICLE_KEYS}
     f["source_keys"] = source_keys(data)
@@ -562,6 +575,11 @@ def _provider(check, data, label, *, fallback_url=None):
             return None
     elif fallback_url:
         domain = normalize_domain(urlsplit(fallback_url).hostname or "")
+    if invisible_characters(domain or ""):
+        # U+202E would show "evil.example" reversed; a domain never needs such characters.
+        check.fail(f"{label}.domain", f"{_clip(domain)!r} contains invisible or direction-changing characters "
+                   f"({', '.join(invisible_characters(domain))})")
+        return None
     if not domain:
         return None
     return ProviderRecord(domain=domain, name=(name or "").strip() or domain, logos=logos)
@@ -576,7 +594,7 @@ def _topics(check, data):
         return [], []
     topics, seen, warnings = [], {}, []
     for index, label in enumerate(value):
-        if not isinstance(label, str) or not label.strip():
+        if not isinstance(label, str) or not strip_invisible(label).strip():
             check.fail(f"topics[{index}]", f"must be non-empty text, not {_kind(label)} {_clip(repr(label))}")
             continue
         if len(label) > MAX_TOPIC:

@@ -31,7 +31,7 @@ from articles.visibility import COPIED_COLUMNS, link_copies
 RECORD_FIELDS = (
     "title", "web_url", "original_url", "amp_url", "cdn_amp_url", "excerpt", "category",
     "item_type", "published_at", "published_at_offset", "quality", "heat", "is_published",
-    "featured_content", "secured", "body", "provider_source", "extra", "source_keys",
+    "featured_content", "secured", "body", "body_html", "provider_source", "extra", "source_keys",
 )
 PROVENANCE_FIELDS = ("source_path", "content_hash", "last_imported_at", "slug")
 
@@ -89,7 +89,7 @@ class Writer:
 
     @staticmethod
     def _create_provider_with_free_slug(provider):
-        base = slugify(provider.domain)[:240] or "provider"
+        base = provider_slug(provider.domain)
         for n in itertools.count(2):
             try:
                 with transaction.atomic():

@@ -1,25 +1,18 @@
-"""Template helpers for the readers' site: safe links, Markdown bodies, JSON-LD, page links."""
+"""Template helpers for the readers' site: safe links, stored bodies, JSON-LD, page links."""
 
 import json
 
-import markdown as markdown_lib
-import nh3
 from django import template
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from articles import links, text
+from articles.rendering import plain_html, sanitise
 
 register = template.Library()
 
 # The escapes Django's json_script uses, so data can never close the <script> element.
 _JSON_SCRIPT_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
-BODY_TAGS = {
-    "a", "abbr", "b", "blockquote", "br", "code", "em", "figcaption", "figure", "h2", "h3", "h4",
-    "h5", "h6", "hr", "i", "img", "li", "ol", "p", "pre", "strong", "sub", "sup", "table", "tbody",
-    "td", "th", "thead", "tr", "ul",
-}
-BODY_ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "title", "width", "height"}, "abbr": {"title"}}
 
 
 # The URL when it is http(s), else "" (so `javascript:` and friends never become links).
@@ -31,20 +24,13 @@ plain = register.filter("plain", text.plain)
 
 
 @register.filter
-def markdown(text):
-    """Markdown rendered to HTML, then sanitised: no scripts, no styles, only http(s) links."""
-    html = markdown_lib.markdown(text or "", extensions=["extra", "sane_lists"], output_format="html")
-    # Headings start at h2 inside an article: the page's h1 is the headline.
-    html = html.replace("<h1", "<h2").replace("</h1>", "</h2>")
-    return mark_safe(  # nh3 leaves only the allow-listed, escaped markup
-        nh3.clean(
-            html,
-            tags=BODY_TAGS,
-            attributes=BODY_ATTRIBUTES,
-            url_schemes=set(links.HTTP_SCHEMES),
-            link_rel="noopener noreferrer nofollow",
-        )
-    )
+def stored_body(article):
+    """The article's body as rendered and sanitised when it was imported or saved
+    (articles/rendering.py): no Markdown is rendered for a request. An article stored before
+    it had one shows its body as escaped text."""
+    if article.body_html is None:
+        return mark_safe(sanitise(plain_html(article.body or "")))  # escaped by plain_html, then nh3
+    return mark_safe(article.body_html)  # nh3's output, stored by render_body
 
 
 @register.simple_tag
@@ -67,6 +53,20 @@ def page_url(context, **changes):
         params.pop("page", None)  # a new order or filter starts again at the first page
     query = params.urlencode()
     return f"?{query}" if query else "?"
+
+
+@register.filter
+def bdi(name):
+    """A stored name (topic, provider) isolated from the page around it: direction controls or
+    right-to-left letters in it cannot reorder the text beside it."""
+    return format_html("<bdi>{}</bdi>", name)
+
+
+@register.filter
+def isolated(name):
+    """The same for places that hold text only (<title>, <option>, attributes): Unicode's
+    first-strong isolate and its closing mark (escaped like any text)."""
+    return f"\u2068{name}\u2069"
 
 
 @register.simple_tag(takes_context=True)

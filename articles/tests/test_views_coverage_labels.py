@@ -56,6 +56,6 @@ def test_a_video_says_watch_at_and_an_article_read_at(client):
     outlet = make_provider("Clip Channel", "clips.example")
     video = make_article("A clip", item_type="video", provider=outlet, web_url="https://clips.example/v/1")
     page = text(client.get(video.get_absolute_url()))
-    assert "Watch at Clip Channel" in page and "Read at" not in page
+    assert "Watch at <bdi>Clip Channel</bdi>" in page and "Read at" not in page
     article = make_article("A text", provider=outlet, web_url="https://clips.example/a/1")
-    assert "Read at Clip Channel" in text(client.get(article.get_absolute_url()))
+    assert "Read at <bdi>Clip Channel</bdi>" in text(client.get(article.get_absolute_url()))

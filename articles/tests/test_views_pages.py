@@ -32,8 +32,8 @@ def test_provider_list_counts_public_articles_a_to_z_and_by_size(client):
     page = text(client.get(reverse("articles:provider-list")))
     assert page.index("Alpha &amp; Co") < page.index("Zeta News")
     assert "Only Drafts" not in page and "&amp;amp;" not in page
-    assert 'Alpha &amp; Co</a> <span class="count">1</span>' in page
-    assert 'Zeta News</a> <span class="count">3</span>' in page
+    assert 'Alpha &amp; Co</bdi></a> <span class="count">1</span>' in page
+    assert 'Zeta News</bdi></a> <span class="count">3</span>' in page
     by_size = text(client.get(reverse("articles:provider-list"), {"sort": "size"}))
     assert by_size.index("Zeta News") < by_size.index("Alpha &amp; Co")
 
@@ -56,7 +56,7 @@ def test_provider_feeds_list_its_public_articles_and_are_advertised(client):
     atom = ET.fromstring(client.get(reverse("articles:provider-atom", kwargs={"domain": "pulse.example"})).content)
     assert [e.findtext(f"{ATOM}title") for e in atom.iter(f"{ATOM}entry")] == ["Outlet story"]
     page = text(client.get(outlet.get_absolute_url()))
-    assert 'type="application/rss+xml" title="Newsroom: Pulse Health Weekly (RSS)" href="/providers/pulse.example/feed/"' in page
+    assert 'type="application/rss+xml" title="Newsroom: \u2068Pulse Health Weekly\u2069 (RSS)" href="/providers/pulse.example/feed/"' in page
     assert 'href="/providers/pulse.example/feed/atom/"' in page
 
 
@@ -80,7 +80,7 @@ def test_topic_archive_lists_a_month_and_a_year_and_the_topic_page_links_them(cl
     month = text(client.get("/topics/budget/2026/11/"))
     assert "November story" in month
     assert "October story" not in month and "November draft" not in month and "Other topic" not in month
-    assert "<h1>Budget: November 2026</h1>" in month
+    assert "<h1><bdi>Budget</bdi>: November 2026</h1>" in month
     assert 'href="/topics/budget/2026/10/"' in month  # the year's other months
 
     year = text(client.get("/topics/budget/2026/"))
@@ -116,7 +116,7 @@ def test_article_page_has_a_breadcrumb_and_more_from_its_first_topic(client):
     make_article("A budget draft", topics=["Budget"], published=False)
     page = text(client.get(article.get_absolute_url()))
     crumbs = page[page.index('aria-label="Breadcrumb"'):page.index("</nav>", page.index('aria-label="Breadcrumb"'))]
-    assert 'href="/topics/budget/">Budget</a>' in crumbs and 'aria-current="page">The story itself' in crumbs
+    assert 'href="/topics/budget/"><bdi>Budget</bdi></a>' in crumbs and 'aria-current="page">The story itself' in crumbs
     more = page[page.index('id="more-from-heading"'):]
     assert "Another budget story" in more
     assert "A tax-only story" not in more and "A budget draft" not in more
