@@ -22,6 +22,8 @@ from dataclasses import dataclass
 import markdown as markdown_lib
 import nh3
 
+from articles.links import HTTP_SCHEMES
+
 # The budget of one body: its length in characters, and the seconds its render may take.
 MAX_RENDER_CHARS = 200_000
 RENDER_SECONDS = 0.5
@@ -103,7 +105,7 @@ def sanitise(raw_html):
         raw_html,
         tags=BODY_TAGS,
         attributes=BODY_ATTRIBUTES,
-        url_schemes={"http", "https"},
+        url_schemes=set(HTTP_SCHEMES),
         link_rel="noopener noreferrer nofollow",
     )
 
