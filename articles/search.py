@@ -21,6 +21,7 @@ and a correction does, the corrected query's, with "Did you mean …?". `snippet
 marks the matched words of a result.
 """
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -162,14 +163,23 @@ def plain_text(markdown):
     return " ".join(markdown.split())
 
 
+@functools.lru_cache(maxsize=4096)
+def _fold_char(char):
+    return search_text.fold(char)
+
+
 def _folded_with_offsets(text):
-    """fold(text), and for each of its characters the index of the character of `text` it came from."""
+    """fold(text), and for each of its characters the index of the character of `text` it came
+    from (None: the same index, when every character folds to one)."""
+    if text.isascii():  # most text: folding is lower-casing, one character for one
+        return text.lower(), None
     folded, offsets = [], []
     for index, char in enumerate(text):
-        piece = search_text.fold(char)
+        piece = _fold_char(char)
         folded.append(piece)
         offsets.extend([index] * len(piece))
-    return "".join(folded), offsets
+    folded = "".join(folded)
+    return folded, (None if len(folded) == len(text) else offsets)
 
 
 def match_spans(text, terms):
@@ -182,7 +192,10 @@ def match_spans(text, terms):
         pattern = re.compile(prefix + re.escape(term) + (r"" if search_text.unspaced(term) else r"\w*"))
         for match in pattern.finditer(folded):
             if match.end() > match.start():
-                spans.append((offsets[match.start()], offsets[match.end() - 1] + 1))
+                if offsets is None:
+                    spans.append((match.start(), match.end()))
+                else:
+                    spans.append((offsets[match.start()], offsets[match.end() - 1] + 1))
     merged = []
     for start, end in sorted(spans):
         if merged and start <= merged[-1][1]:

@@ -88,6 +88,8 @@ def table_exists(cursor, table):
 
 
 index_build_settings = base.index_build_settings
+# The tables the search triggers fill (SEARCH_DOCUMENTS, the vocabulary of migration 0013).
+SEARCH_TABLES = ("articles_searchdoc", "articles_searchword")
 
 
 def before_index_build(cursor):
@@ -99,8 +101,10 @@ def before_index_build(cursor):
 
 def after_index_build(cursor, tables):
     cursor.execute("SET CONSTRAINTS ALL DEFERRED")
-    # Statistics for the planner now, not when autovacuum gets to the new tables.
-    for table in tables:
+    # Statistics for the planner now, not when autovacuum gets to the new tables. The search
+    # tables too: without their statistics the planner takes any prefix for a common word and
+    # walks every document backwards looking for a rare one (search() relies on them).
+    for table in (*tables, *SEARCH_TABLES):
         cursor.execute(f"ANALYZE {cursor.db.ops.quote_name(table)}")
 
 
@@ -144,21 +148,20 @@ CONFIG = "newsroom"
 def search(queryset, terms, *, from_id=None):
     """The search documents (articles_searchdoc: title A, topics B, provider and excerpt C,
     body D), matched with prefix terms and ranked by ts_rank among the newest SEARCH_WINDOW
-    matches (from `from_id` on, when the caller has found where they start)."""
+    matches. `from_id` is not needed here: the window costs a few milliseconds each time."""
     query = f"to_tsquery('{CONFIG}', %s)"
     # Ranked among the newest SEARCH_WINDOW matches only, as on SQLite: ts_rank reads every
-    # matching document, which for a common word is a quarter of the corpus. Finding where they
-    # start reads every match's row: a known start lets the GIN and key ranges meet instead.
-    if from_id is None:
-        window = ("articles_searchdoc.article_id >= coalesce((SELECT d.article_id FROM articles_searchdoc d"
-                  f" WHERE d.document @@ {query} ORDER BY d.article_id DESC OFFSET %s LIMIT 1), 0)")
-        window_params = [tsquery(terms), base.SEARCH_WINDOW - 1]
-    else:
-        window, window_params = "articles_searchdoc.article_id >= %s", [from_id]
+    # matching document, which for a common word is a quarter of the corpus. The window is a
+    # LIMITed sub-select, so the planner picks per query (from the GIN statistics) between
+    # walking the ids backwards until it has SEARCH_WINDOW matches (a common word) and
+    # collecting the few GIN matches (a rare one). A bound such as `article_id >= <start>`
+    # instead left it collecting every GIN match of a common word before filtering by id.
+    window = (f"articles_searchdoc.article_id IN (SELECT d.article_id FROM articles_searchdoc d"
+              f" WHERE d.document @@ {query} ORDER BY d.article_id DESC LIMIT %s)")
     return queryset.extra(
         tables=["articles_searchdoc"],
-        where=["articles_searchdoc.article_id = articles_article.id", f"articles_searchdoc.document @@ {query}", window],
-        params=[tsquery(terms), *window_params],
+        where=["articles_searchdoc.article_id = articles_article.id", window],
+        params=[tsquery(terms), base.SEARCH_WINDOW],
         select={"rank": f"ts_rank('{TS_WEIGHTS}', articles_searchdoc.document, {query})"},
         select_params=[tsquery(terms)],
     ).order_by("-rank", "-published_at", "-id")
