@@ -7,14 +7,13 @@ kept in `extra` and `source_keys`, so that the exporter can give a file back
 exactly as it came.
 """
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from datetime import timezone as dt_timezone
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connections, models
 from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.fields.json import KT
-from django.db.models.functions import TruncMonth, TruncYear
 from django.urls import reverse
 from django.utils import timezone
 from taggit.managers import TaggableManager
@@ -254,6 +253,30 @@ class Article(models.Model):
         return self.published_at.astimezone(dt_timezone(timedelta(minutes=self.published_at_offset)))
 
 
+# How many periods a topic's archive index lists at most (newest first).
+MAX_PERIODS = 120
+
+
+def period_starts(kind, first, last):
+    """[(start, end)] of each year or month from `last`'s back to `first`'s, newest first, as
+    aware datetimes at midnight in the site's time zone."""
+    zone = timezone.get_current_timezone()
+    first, last = timezone.localtime(first, zone), timezone.localtime(last, zone)
+
+    def midnight(year, month):
+        return datetime(year, month, 1, tzinfo=zone) if year <= 9999 else datetime.max.replace(tzinfo=zone)
+
+    if kind == "year":
+        oldest = max(first.year, last.year - MAX_PERIODS + 1)
+        return [(midnight(year, 1), midnight(year + 1, 1)) for year in range(last.year, oldest - 1, -1)]
+    months = []
+    year, month = last.year, last.month
+    while (year, month) >= (first.year, first.month) and len(months) < MAX_PERIODS:
+        months.append((midnight(year, month), midnight(*((year + 1, 1) if month == 12 else (year, month + 1)))))
+        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
+    return months
+
+
 class ArticleTopicQuerySet(models.QuerySet):
     """Topic pages read the article columns copied onto each link, so one index serves a page."""
 
@@ -303,14 +326,31 @@ class ArticleTopicQuerySet(models.QuerySet):
         """Links whose article was published in [start, end): a topic's date archive."""
         return self.filter(article_published_at__gte=start, article_published_at__lt=end)
 
-    def periods(self, kind):
-        """[{"period": date, "articles": n}] newest first, by `kind` "year" or "month" of the
-        articles' published time (in the site's time zone): the archive's index."""
-        trunc = {"year": TruncYear, "month": TruncMonth}[kind]
-        return list(
-            self.order_by().annotate(period=trunc("article_published_at"))
-            .values("period").annotate(articles=models.Count("id")).order_by("-period")
-        )
+    def periods(self, kind, *, counted=True):
+        """[{"period": datetime, "articles": n or None}] newest first, by `kind` "year" or
+        "month" of the articles' published time (in the site's time zone), for the periods that
+        have articles: the archive's index. `counted=False` only says which periods have some.
+
+        Read as ranges of the date index (the first and last dates, then one question per
+        period between them), never by truncating each row's date: SQLite's date functions run
+        in Python, once per row, which took 130 ms for a topic of 23,000 articles. Only the
+        newest MAX_PERIODS periods are listed (an odd date centuries back stays reachable by URL)."""
+        links = self.order_by()
+        bounds = links.aggregate(first=models.Min("article_published_at"), last=models.Max("article_published_at"))
+        if bounds["first"] is None:
+            return []
+        starts = period_starts(kind, bounds["first"], bounds["last"])[:MAX_PERIODS]
+        ranges = {f"p{i}": Q(article_published_at__gte=start, article_published_at__lt=end)
+                  for i, (start, end) in enumerate(starts)}
+        if counted:
+            found = links.aggregate(**{key: models.Count("pk", filter=q) for key, q in ranges.items()})
+        else:
+            # An index seek per period; a count would read every row of a large topic.
+            found = links.annotate(**{key: Exists(links.filter(q)) for key, q in ranges.items()}
+                                   ).values(*ranges)[0]
+            found = {key: None if value else 0 for key, value in found.items()}
+        return [{"period": start, "articles": found[f"p{i}"]}
+                for i, (start, _) in enumerate(starts) if found[f"p{i}"] != 0]
 
     # The same orders as ArticleQuerySet's, pinned links first (topic pages put them on top).
     # Heat and quality are copied with -1 for "none", so plain DESC puts them last on every engine.

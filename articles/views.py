@@ -257,7 +257,7 @@ def topic_detail(request, slug):
     )
     maker = CardMaker()
     return render(request, "articles/topic_detail.html", {
-        "archive_years": links.periods("year"),
+        "archive_years": links.periods("year", counted=False),
         "topic": topic,
         "page_obj": page,
         "article_count": from_provider if provider else total,  # the page folds stories; this counts articles

@@ -87,9 +87,14 @@ def test_topic_archive_lists_a_month_and_a_year_and_the_topic_page_links_them(cl
     assert year.index("November story") < year.index("October story")
     assert "Old story" not in year
 
+    assert 'href="/topics/budget/2026/11/">November</a> <span class="count">1</span>' in year
+    assert 'href="/topics/budget/2026/9/"' not in year  # a month without articles is not offered
+
     topic_page = text(client.get("/topics/budget/"))
-    assert 'href="/topics/budget/2026/">2026</a> <span class="count">2</span>' in topic_page
+    assert 'href="/topics/budget/2026/">2026</a>' in topic_page
     assert 'href="/topics/budget/2019/">2019</a>' in topic_page
+    # The years between have no article of the topic: not offered (each would be a 404).
+    assert not any(f'href="/topics/budget/{year}/"' in topic_page for year in range(2020, 2026))
 
 
 @pytest.mark.parametrize("url", [
@@ -105,7 +110,8 @@ def test_topic_archive_query_count_is_fixed(client, django_assert_num_queries):
     for i in range(25):
         make_article(topics=["Budget", f"T{i}"], published_at=at(2026, 11, 1 + i % 28),
                      images=[("https://img.example/a.jpg", 10, 10)])
-    with django_assert_num_queries(7):
+    # The months' counts: the year's first and last dates, then one count per month in one query.
+    with django_assert_num_queries(8):
         assert client.get("/topics/budget/2026/11/", {"page": 2}).status_code == 200
 
 
