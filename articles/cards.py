@@ -98,12 +98,17 @@ def fetch_parts(articles):
     return articles
 
 
-def rendition_srcset(image):
-    """`srcset` of the WebP renditions made here ("…-320.webp 320w, …-640.webp 640w"): an upload's,
-    or a fetched image's while its URL is the one they were made from; else ""."""
+def renditions(image):
+    """[(width, URL)] of the WebP renditions made here, narrowest first: an upload's, or a fetched
+    image's while its URL is the one they were made from (an edited URL's old pictures never show)."""
     if image is None or not image.renditions or not (image.file or image.fetch_url == image.url):
-        return ""
-    return ", ".join(f"{default_storage.url(name)} {width}w" for width, name in image.renditions)
+        return []
+    return [(width, default_storage.url(name)) for width, name in image.renditions]
+
+
+def rendition_srcset(image):
+    """`srcset` of the image's renditions ("…-320.webp 320w, …-640.webp 640w"), or ""."""
+    return ", ".join(f"{url} {width}w" for width, url in renditions(image))
 
 
 def image_srcset(image, src):

@@ -423,3 +423,11 @@ def test_the_command_shows_a_summary_and_what_went_wrong(fetcher, server):
     text = out.getvalue()
     assert "Images: 1 fetched, 0 reused, 1 refused, 0 failed (will retry), 0 deferred (host resting)." in text
     assert f"refused {server.url('/missing.jpg')} (HTTP 404)" in text
+
+
+def test_the_admin_list_shows_a_fetched_images_smallest_rendition(fetcher, server, admin_client):
+    """The admin's thumbnail column, blank for feed images until now, shows the 320 px rendition."""
+    article = article_with(server.serve("/photo.jpg", picture(800, 400)))
+    image_jobs.fetch_images()
+    page = admin_client.get(reverse("admin:articles_article_changelist")).content.decode()
+    assert f'<img src="/media/{lead(article).renditions[0][1]}" alt="" width="64"' in page
