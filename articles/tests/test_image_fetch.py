@@ -2,16 +2,16 @@
 test allowance) become WebP renditions that pages offer in srcset; everything that should be
 refused is, with the real setting; failures back off; nothing is fetched while the setting is off."""
 
-import io
 import socket
-import threading
 import time
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from PIL import Image as PILImage
@@ -22,69 +22,10 @@ from articles.importer import import_paths
 from articles.models import Article, Image, ImageHost
 
 from .factories import make_article
+from .image_server import picture, server  # noqa: F401 (a fixture)
 from .importing import front_matter, write
 
 pytestmark = pytest.mark.django_db
-
-
-def picture(width=1600, height=900, fmt="JPEG", orientation=None):
-    out = io.BytesIO()
-    img = PILImage.new("RGB", (width, height), (200, 60, 30))
-    exif = PILImage.Exif()
-    if orientation:
-        exif[0x0112] = orientation
-    img.save(out, format=fmt, **({"exif": exif} if orientation else {}))
-    return out.getvalue()
-
-
-class ImageServer:
-    """A threaded HTTP server on 127.0.0.1: path -> (status, headers, body, delay seconds)."""
-
-    def __init__(self):
-        self.routes, self.hits, self.hosts = {}, [], []
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):
-                server.hits.append(self.path)
-                server.hosts.append(self.headers.get("Host"))
-                status, headers, body, delay = server.routes.get(self.path, (404, {}, b"", 0))
-                if delay:
-                    time.sleep(delay)
-                self.send_response(status)
-                for name, value in headers.items():
-                    self.send_header(name, value)
-                if "Content-Length" not in headers and body is not None:
-                    self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                try:
-                    self.wfile.write(body or b"")
-                except OSError:  # the fetcher hung up (a refused size, a time-out)
-                    pass
-
-            def log_message(self, *args):
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.port = self.httpd.server_address[1]
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-
-    def url(self, path):
-        return f"http://127.0.0.1:{self.port}{path}"
-
-    def serve(self, path, body, *, status=200, content_type="image/jpeg", delay=0, headers=None):
-        self.routes[path] = (status, {"Content-Type": content_type, **(headers or {})}, body, delay)
-        return self.url(path)
-
-
-@pytest.fixture
-def server():
-    image_server = ImageServer()
-    image_server.thread.start()
-    yield image_server
-    image_server.httpd.shutdown()
-    image_server.httpd.server_close()
 
 
 @pytest.fixture
@@ -142,6 +83,23 @@ def test_renditions_are_upright_and_never_upscaled(fetcher, server):
         assert made.size == (300, 500)
 
 
+def test_renditions_cost_no_query(fetcher, server, client):
+    """The renditions come with the image rows the pages already read: the same queries before and after."""
+    for i in range(6):
+        article_with(server.serve(f"/{i}.jpg", picture(700, 400)))
+
+    def queries(path):
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(path).status_code == 200
+        return len(captured)
+
+    pages = [reverse("articles:home"), Article.objects.first().get_absolute_url()]
+    before = [queries(path) for path in pages]
+    assert image_jobs.fetch_images().fetched == 6
+    assert "/media/renditions/" in client.get(pages[0]).content.decode()
+    assert [queries(path) for path in pages] == before
+
+
 def test_a_slideshow_has_every_image_fetched_another_article_only_its_lead(fetcher, server):
     urls = [server.serve(f"/{n}.png", picture(400, 300, "PNG"), content_type="image/png") for n in range(3)]
     slideshow = make_article(images=[(u, 400, 300) for u in urls], item_type="Slideshow")
@@ -149,6 +107,8 @@ def test_a_slideshow_has_every_image_fetched_another_article_only_its_lead(fetch
     story = make_article(images=[(u, 400, 300) for u in others])
     image_jobs.fetch_images()
     assert set(slideshow.images.values_list("fetch_status", flat=True)) == {"done"}
+    page = Client().get(slideshow.get_absolute_url()).content.decode()
+    assert page.count('srcset="/media/renditions/') == 3
     assert list(story.images.order_by("position").values_list("fetch_status", flat=True)) == ["done", "", ""]
 
 
