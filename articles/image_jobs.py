@@ -67,7 +67,7 @@ def due(now=None):
     upload, never fetched from their current URL, or failed and rested."""
     now = now or timezone.now()
     return (
-        Image.objects.filter(file="", url__regex=r"^[Hh][Tt][Tt][Pp][Ss]?://")
+        Image.objects.filter(Q(url__istartswith="http://") | Q(url__istartswith="https://"), file="")
         .alias(kind=Lower("article__item_type"))
         .filter(Q(position=0) | Q(kind__in=SLIDESHOW_TYPES))
         .filter(
@@ -105,8 +105,9 @@ def fetch_images(*, limit=None, on_progress=None, limits=None):
         return report
     limits = limits or image_fetch.Limits.from_settings()
     refused = {}  # url -> why, this run: its other rows are refused without asking again
-    tried, changed, last_pk = set(), False, None
+    tried, last_pk = set(), None
     while limit is None or len(tried) < limit:
+        changed = False
         now = timezone.now()
         rows = due(now).order_by("-pk")  # the newest images first, each row once (keyset)
         if last_pk is not None:
@@ -138,8 +139,8 @@ def fetch_images(*, limit=None, on_progress=None, limits=None):
                 changed |= _fetch_one(url, pks, report, limits, now, refused)
                 if on_progress:
                     on_progress(report)
-    if changed:
-        content_changed.send(sender=Article)  # cached pages pick up the renditions
+        if changed:
+            content_changed.send(sender=Article)  # cached pages pick up this batch's renditions
     return report
 
 
