@@ -57,6 +57,8 @@ def test_the_nu_html_checker_finds_no_error_on_any_page_type(client, site, tmp_p
         path = tmp_path / f"{name}.html"
         path.write_bytes(client.get(url).content)
         files.append(str(path))
+    assert all('srcset="/media/renditions/' in (tmp_path / f"{name}.html").read_text()
+               for name in ("home", "article", "slideshow"))
     staff = tmp_path / "staff-article.html"
     staff.write_bytes(admin_client.get(lead.get_absolute_url()).content)
     files.append(str(staff))
