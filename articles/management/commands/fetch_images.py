@@ -33,7 +33,7 @@ class Command(BaseCommand):
         def progress(report):
             if bar is not None:
                 bar.update(1)
-                bar.set_postfix(fetched=report.fetched, failed=report.failed + report.refused, refresh=False)
+                bar.set_postfix(fetched=report.fetched, refused=report.refused, failed=report.failed, refresh=False)
 
         with fetch_lock() as free:
             if not free:
