@@ -15,6 +15,7 @@ import zlib
 from urllib.parse import quote
 
 from django.contrib.humanize.templatetags.humanize import naturaltime
+from django.core.files.storage import default_storage
 from django.urls import NoReverseMatch, reverse
 from django.utils import dateformat, timezone
 from django.utils.text import Truncator, add_truncation_text, calculate_truncate_chars_length
@@ -80,13 +81,13 @@ def fetch_parts(articles):
     if not by_pk:
         return articles
     leads = {}
-    for article_id, url, file, thumbnail, width, height in (
+    for article_id, url, file, thumbnail, width, height, renditions, fetch_url in (
         Image.objects.filter(article_id__in=by_pk).order_by("position")
-        .values_list("article_id", "url", "file", "thumbnail", "width", "height")
+        .values_list("article_id", "url", "file", "thumbnail", "width", "height", "renditions", "fetch_url")
     ):
         if article_id not in leads:
             leads[article_id] = Image(article_id=article_id, url=url, file=file, thumbnail=thumbnail,
-                                      width=width, height=height)
+                                      width=width, height=height, renditions=renditions, fetch_url=fetch_url)
     for article_id, image in leads.items():
         by_pk[article_id].card_image = image
     for article_id, name, slug in (
@@ -97,8 +98,25 @@ def fetch_parts(articles):
     return articles
 
 
+def renditions(image):
+    """[(width, URL)] of the WebP renditions made here, narrowest first: an upload's, or a fetched
+    image's while its URL is the one they were made from (an edited URL's old pictures never show)."""
+    if image is None or not image.renditions or not (image.file or image.fetch_url == image.url):
+        return []
+    return [(width, default_storage.url(name)) for width, name in image.renditions]
+
+
+def rendition_srcset(image):
+    """`srcset` of the image's renditions ("…-320.webp 320w, …-640.webp 640w"), or ""."""
+    return ", ".join(f"{url} {width}w" for width, url in renditions(image))
+
+
 def image_srcset(image, src):
-    """`srcset` for an uploaded image with a thumbnail ("thumb 320w, original 1600w"), else ""."""
+    """`srcset` for an image: its renditions; else, for an older upload with a thumbnail,
+    "thumb 320w, original 1600w"; else ""."""
+    renditions = rendition_srcset(image)
+    if renditions:
+        return renditions
     thumb = image_src(image, thumbnail=True) if image is not None and image.thumbnail else ""
     if not thumb or thumb == src or not image.width or image.width <= THUMBNAIL_WIDTH:
         return ""
@@ -169,7 +187,7 @@ class CardMaker:
             "excerpt": truncate_chars(excerpt, EXCERPT_LENGTH) if excerpt else "",
             "image_src": src,
             "placeholder": placeholder(provider.name, provider.domain) if src else None,
-            # An uploaded image's thumbnail for small boxes, the original for large ones.
+            # Renditions made here (fetched or uploaded) for each box's width; `src` stays the fallback.
             "image_srcset": image_srcset(image, src),
             # As text: the template would pass a number through localize() on every card.
             "image_size": (str(image.width), str(image.height)) if src and image.width and image.height else None,

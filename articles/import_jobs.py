@@ -26,6 +26,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django_tasks import task
 
+from . import image_jobs
 from .history import log_entries
 from .importer import Parsed, import_paths, read_and_parse
 from .locks import TRACKED
@@ -114,6 +115,7 @@ def _run(job):
         )
         if not job.dry_run:
             enqueue_after_import(report)  # stories for the new articles, in a task of their own
+            image_jobs.enqueue_after_import(report)  # their images, when the fetcher is on
     return _result(report, job, imported)
 
 

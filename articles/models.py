@@ -492,8 +492,21 @@ def image_upload_to(instance, filename):
     return f"articles/{instance.article_id}/{filename}"
 
 
+# Item types whose page shows every image (a grid), not only the lead: their images are all fetched.
+SLIDESHOW_TYPES = ("slideshow", "gallery")
+
+
 class Image(models.Model):
     """One of an article's images, in the order its file listed them."""
+
+    class FetchStatus(models.TextChoices):
+        """Where fetching the feed's URL into local storage stands (articles/image_jobs.py)."""
+
+        NEW = "", "Not fetched"
+        DONE = "done", "Fetched"
+        RETRY = "retry", "Failed, will retry"
+        REFUSED = "refused", "Refused"
+        GAVE_UP = "gave_up", "Gave up"
 
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="images")
     position = models.PositiveSmallIntegerField(default=0)
@@ -506,12 +519,23 @@ class Image(models.Model):
     thumbnail = models.ImageField(upload_to="thumbnails/", blank=True, editable=False)
     extra = models.JSONField(default=dict, blank=True)
     source_keys = models.JSONField(default=list, blank=True, editable=False)
+    renditions = models.JSONField(
+        default=list, blank=True, editable=False,
+        help_text="WebP copies made here, narrowest first: [[width, storage name], …] (of the upload, else of fetch_url).",
+    )
+    fetch_url = models.URLField(max_length=2000, blank=True, default="", editable=False,
+                                help_text="The feed URL the fetch status and renditions are about.")
+    fetch_status = models.CharField(max_length=10, choices=FetchStatus.choices, blank=True, default="", editable=False)
+    fetch_attempts = models.PositiveSmallIntegerField(default=0, editable=False)
+    fetch_next_at = models.DateTimeField(blank=True, null=True, editable=False, help_text="Not tried again before this.")
+    fetch_error = models.CharField(max_length=300, blank=True, default="", editable=False)
 
     class Meta:
         ordering = ["article", "position"]
         constraints = [
             models.UniqueConstraint(fields=["article", "position"], name="image_position_unique"),
         ]
+        indexes = [models.Index(fields=["fetch_status", "fetch_next_at"], name="image_fetch_due")]
 
     def __str__(self):
         return self.title or self.url or (self.file.name if self.file else f"image {self.pk}")
@@ -522,6 +546,19 @@ class Image(models.Model):
         if self.file:
             return self.file.url
         return self.url
+
+
+class ImageHost(models.Model):
+    """A host feed images are fetched from, resting after failures so a host that is down is not
+    asked again for each of its images (articles/image_jobs.py)."""
+
+    host = models.CharField(max_length=255, unique=True)
+    failures = models.PositiveIntegerField(default=0, help_text="Failures in a row; a success resets it.")
+    next_try_at = models.DateTimeField(blank=True, null=True, help_text="No image is fetched from this host before then.")
+    last_error = models.CharField(max_length=300, blank=True, default="")
+
+    def __str__(self):
+        return self.host
 
 
 class RelatedLink(models.Model):

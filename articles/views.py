@@ -18,7 +18,7 @@ from .domains import is_domain_name, normalize_domain
 from .embeds import article_player_url
 from .forms import SearchForm
 from .links import http_url, image_src, is_http_url
-from .models import Article, ArticleTopic, Image, Provider, ProviderAlias, RelatedLink, TopicRedirect
+from .models import SLIDESHOW_TYPES, Article, ArticleTopic, Image, Provider, ProviderAlias, RelatedLink, TopicRedirect
 from .search import find
 from .stories.folding import FoldedList, attach_other_outlets, more_like_this, story_coverage
 from .text import language_tag, plain
@@ -365,7 +365,7 @@ def article_detail(request, pk, slug):
 
 
 def is_slideshow(article):
-    return (article.item_type or "").lower() in ("slideshow", "gallery")
+    return (article.item_type or "").lower() in SLIDESHOW_TYPES
 
 
 def more_from_topic(topic, article, limit=4):

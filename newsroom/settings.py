@@ -226,6 +226,18 @@ NEWSROOM_STORIES_AFTER_IMPORT = env_bool("NEWSROOM_STORIES_AFTER_IMPORT", True)
 # Uploaded images with more pixels are refused before decoding (articles/images.py): 40 MP is a
 # large camera's photo, under half Pillow's own bomb limit, and at most ~160 MB decoded (PNG).
 NEWSROOM_IMAGE_MAX_PIXELS = int(os.environ.get("NEWSROOM_IMAGE_MAX_PIXELS", str(40_000_000)))
+# Feed images fetched into MEDIA_ROOT with WebP renditions (articles/image_jobs.py): off unless turned
+# on, so a developer's machine, the tests and CI never reach outside (docs/production.md).
+NEWSROOM_FETCH_IMAGES = env_bool("NEWSROOM_FETCH_IMAGES", False)
+NEWSROOM_FETCH_MAX_BYTES = int(os.environ.get("NEWSROOM_FETCH_MAX_BYTES", str(10 * 1024 * 1024)))
+NEWSROOM_FETCH_CONNECT_TIMEOUT = float(os.environ.get("NEWSROOM_FETCH_CONNECT_TIMEOUT", "5"))
+NEWSROOM_FETCH_READ_TIMEOUT = float(os.environ.get("NEWSROOM_FETCH_READ_TIMEOUT", "10"))
+NEWSROOM_FETCH_TOTAL_TIMEOUT = float(os.environ.get("NEWSROOM_FETCH_TOTAL_TIMEOUT", "30"))
+# After a failure an image, and its host, rest this long, doubled with each failure in a row (up to a day).
+NEWSROOM_FETCH_BACKOFF_SECONDS = int(os.environ.get("NEWSROOM_FETCH_BACKOFF_SECONDS", "300"))
+# Addresses the fetcher may reach although private or loopback. Tests only (their local server);
+# deliberately not read from the environment.
+NEWSROOM_FETCH_ALLOW_HOSTS = frozenset()
 
 # --- HTTPS, cookies and security headers (docs/production.md) ---
 # Production values whenever DEBUG is off; `make run` (DEBUG on, plain http on 127.0.0.1) gets none

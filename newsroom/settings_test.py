@@ -27,3 +27,7 @@ NEWSROOM_EXPORT_DIR = BASE_DIR / "var" / "test-exports"
 NEWSROOM_PAGE_CACHE_SECONDS = 0
 # Every test client request comes from one address: the API's throttling tests turn it on.
 NEWSROOM_API_REQUESTS_PER_MINUTE = 0
+# The image fetcher stays off (nothing leaves the machine); its tests turn it on and let through
+# only their own server on 127.0.0.1 (articles/tests/test_image_fetch.py).
+NEWSROOM_FETCH_IMAGES = False
+NEWSROOM_FETCH_ALLOW_HOSTS = frozenset()

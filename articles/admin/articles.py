@@ -13,6 +13,7 @@ from django.utils.html import format_html, format_html_join
 from taggit.models import Tag
 
 from articles import curation, revisions, visibility
+from articles.cards import renditions
 from articles.importer import import_paths
 from articles.links import image_src
 from articles.locks import EDITABLE_FIELDS, INLINE_LOCKS, field_label, update_locks
@@ -93,13 +94,16 @@ class ArticleAdmin(admin.ModelAdmin):
 
     @admin.display(description="")
     def thumbnail(self, article):
-        # Only local renditions (a thumbnail made here, an uploaded file): a list of 50 feed images
-        # hot-linked from publishers is slow, and broken offline.
-        local = next((image for image in article.images.all() if image.thumbnail or image.file), None)
-        if local is None:
-            return format_html('<img src="{}" alt="" width="64" height="48" class="no-thumbnail">',
-                               static("img/no-thumbnail.svg"))
-        return format_html('<img src="{}" alt="" width="64" loading="lazy">', image_src(local, thumbnail=True))
+        # Only local renditions (a thumbnail made here, an uploaded file, a fetched image's smallest
+        # rendition): a list of 50 feed images hot-linked from publishers is slow, and broken offline.
+        for image in article.images.all():
+            if image.thumbnail or image.file:
+                return format_html('<img src="{}" alt="" width="64" loading="lazy">', image_src(image, thumbnail=True))
+            made = renditions(image)
+            if made:
+                return format_html('<img src="{}" alt="" width="64" loading="lazy">', made[0][1])
+        return format_html('<img src="{}" alt="" width="64" height="48" class="no-thumbnail">',
+                           static("img/no-thumbnail.svg"))
 
     @admin.display(description="published", ordering="published_at")
     def published(self, article):

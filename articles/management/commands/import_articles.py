@@ -3,6 +3,7 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.migrations.executor import MigrationExecutor
 from django.utils.translation import ngettext
 
+from articles import image_jobs
 from articles.importer import SourceNotFound, import_paths
 from articles.stories.tasks import enqueue_after_import
 
@@ -42,6 +43,7 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from None
         if not dry_run:
             enqueue_after_import(report)  # stories for the new articles, by the worker, not here
+            image_jobs.enqueue_after_import(report)  # their images, when the fetcher is on
 
         if verbosity >= 2:
             for path, outcome, detail in report.outcomes:
