@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Time the reader pages in-process with django.test.Client; count their queries.
+"""Time the reader pages, the content API and the editors' dashboard in-process with
+django.test.Client; count their queries.
 
     DATABASE_URL=... python bench/pages.py --requests 200 --json OUT.json
 
@@ -32,10 +33,11 @@ import django  # noqa: E402
 django.setup()
 
 from django.db import connection  # noqa: E402
-from django.db.models import Count  # noqa: E402
+from django.db.models import Count, Subquery  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import NoReverseMatch, reverse  # noqa: E402
+from django.utils import timezone  # noqa: E402
 
 from articles.api.pagination import Cursor  # noqa: E402
 from articles.models import Article, ArticleTopic  # noqa: E402
@@ -45,10 +47,12 @@ SEARCH_WORD = "vaccine"  # one word of the generator's vocabulary: in a few perc
 SEARCH_TYPO = "vacine"
 # A word inside a run of Japanese (the generator's title bit 北京の市場): the character-pair path.
 SEARCH_CJK = "市場"
-PAGE_NAMES = ("home", "topic p1", "topic p200", "provider", "article", "search", "search typo", "search CJK",
-              "topic feed", "api list", "api list deep", "api detail")
+PAGE_NAMES = ("home", "topic p1", "topic p200", "topic archive", "provider", "article", "search", "search typo",
+              "search CJK", "topic feed", "api list", "api list deep", "api detail", "admin index")
 API_DEPTH = 5000  # how many articles "api list deep" starts after (half the corpus when it is smaller)
 SEARCH_PAGES = ("search", "search typo", "search CJK")
+ADMIN_PAGES = ("admin index",)  # requested by a logged-in superuser (made in the bench database)
+BENCH_ADMIN = "bench-admin"
 
 
 def targets():
@@ -64,14 +68,25 @@ def targets():
     domain = biggest_provider["provider__domain"] if biggest_provider else "example.com"
     # A full article (images, related coverage, topics), the same file in every corpus made with
     # the same seed, so that its query count compares across corpus sizes.
+    # Looked for among the first 2,000 published articles only: the same answer, without
+    # counting the images of a million articles.
+    first_ids = Article.objects.published().order_by("id").values("id")[:2000]
     article = (
         Article.objects.published()
+        .filter(pk__in=Subquery(first_ids))
         .annotate(n_images=Count("images", distinct=True), n_related=Count("related_links", distinct=True),
                   n_topics=Count("topic_links", distinct=True))
         .filter(n_images__gte=1, n_related__gte=2, n_topics__gte=2)
         .order_by("id")
         .first()
     )
+
+    # The topic's oldest month with a public article: a date archive from years back.
+    oldest = (
+        ArticleTopic.objects.public().filter(tag__slug=slug).order_by("article_published_at")
+        .values_list("article_published_at", flat=True).first()
+    )
+    oldest = timezone.localtime(oldest) if oldest else None
 
     def url(name, *args, query=""):
         try:
@@ -102,11 +117,25 @@ def targets():
         "search": url("search", query=f"?q={SEARCH_WORD}"),
         "search typo": url("search", query=f"?q={SEARCH_TYPO}"),
         "search CJK": url("search", query="?q=" + quote(SEARCH_CJK)),
+        "topic archive": url("topic-archive-month", slug, oldest.year, oldest.month) if oldest else None,
         "topic feed": url("topic-feed", slug),
         "api list": api("article-list"),
         "api list deep": api("article-list", query=f"?cursor={cursor}") if cursor else None,
         "api detail": api("article-detail", article.pk) if article else None,
+        "admin index": reverse("admin:index"),
     }
+
+
+def admin_client():
+    """A client logged in as a superuser of the bench database (created the first time)."""
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.filter(username=BENCH_ADMIN).first()
+    if user is None:
+        user = get_user_model().objects.create_superuser(BENCH_ADMIN, "bench@example.invalid", None)
+    client = Client(raise_request_exception=False)
+    client.force_login(user)
+    return client
 
 
 def measure(client, url, requests, max_seconds=20.0):
@@ -166,6 +195,7 @@ def main():
                         help="Only these pages (comma-separated names; 'search': the search pages).")
     args = parser.parse_args()
     client = Client(raise_request_exception=False)  # a failing view is a result, not a crash
+    editor = None
     results = {"articles": Article.objects.count(), "published": Article.objects.published().count(), "pages": {}}
     wanted = {n.strip() for n in args.pages.split(",") if n.strip()}
     if "search" in wanted:
@@ -179,7 +209,9 @@ def main():
         if name == "topic p200" and client.get(url).status_code == 404:
             # A small corpus has fewer than 200 pages: measure its last page instead.
             url = url.replace("page=200", f"page={last_page(client, url)}")
-        result = measure(client, url, args.requests, args.max_seconds)
+        if name in ADMIN_PAGES:
+            editor = editor or admin_client()
+        result = measure(editor if name in ADMIN_PAGES else client, url, args.requests, args.max_seconds)
         results["pages"][name] = result
     Path(args.json).write_text(json.dumps(results, indent=2))
 

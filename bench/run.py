@@ -1,23 +1,27 @@
 #!/usr/bin/env python3
-"""Newsroom's benchmark: every measurement of issue 5 in one run, printed as a table.
+"""Newsroom's benchmark: every measurement of issues 5 and 19 in one run, printed as a table.
 
     python bench/run.py                     # full: 10,000 and 100,000 files (make bench)
+    python bench/run.py --sizes 1000000     # a million files (make bench-1m; hours, see docs/benchmarks.md)
     python bench/run.py --sizes 10000       # one size, every step
     python bench/run.py --quick             # CI-sized smoke: 1,000 files, fewer requests
-    python bench/run.py --skip pg,gunicorn  # leave steps out
+    python bench/run.py --skip pg,serving   # leave steps out
+    python bench/run.py --write-docs        # also insert the tables into docs/benchmarks.md
     python bench/run.py --profile 3000      # cProfile one import of 3,000 files, print the top costs
 
 Every import runs as `manage.py import_articles` in a subprocess, so wall time, CPU time and
 the peak RSS of its whole process tree (parent plus parsing workers, polled from /proc) are
-what a user would see. Scratch files (corpora, databases, results) go to bench/out/.
-PostgreSQL databases are created and dropped by the harness (bench_newsroom*).
+what a user would see. Import ratios are to the shared raw bound (../shared/perf/bench_sqlite.py,
+bench/shared_bound.py), measured in the same run on the harness's corpus and on the shared
+gen_corpus.py's; page timings are normalised by it (bench/report.py). Scratch files (corpora,
+databases, results) go to bench/out/. PostgreSQL databases are created and dropped by the
+harness (BENCH_PG_DB, default bench_newsroom, and names starting with it).
 """
 
 import argparse
 import http.client
 import json
 import os
-import platform
 import re
 import resource
 import shutil
@@ -32,7 +36,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench import make_corpus  # noqa: E402
+from bench import make_corpus, report, serving, shared_bound  # noqa: E402
 
 OUT = ROOT / "bench" / "out"
 PY = sys.executable
@@ -40,12 +44,12 @@ PG_SERVER = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432")
 # A distinct name (BENCH_PG_DB) keeps two benchmark runs on one server apart.
 PG_DB = os.environ.get("BENCH_PG_DB", "bench_newsroom")
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
-SMALL_CORPUS = 1000  # query counts on this are compared with the big corpus (it holds a few CJK titles)
+SMALL_CORPUS = 200  # query counts on this are compared with the big corpus (issue 19: from 200 articles up)
+CJK_BIT = "北京の市場"  # the small corpus takes the first files whose title holds it, so "search CJK" finds some
 TOUCH_FRACTION = 0.1
-PAGES = ("home", "topic p1", "topic p200", "provider", "article", "search", "search typo", "search CJK", "topic feed",
-         "api list", "api list deep", "api detail")
-SEARCH_PAGES = ("search", "search typo", "search CJK")  # measured on each engine
-PAGE_P95_MS = {**{name: 60.0 for name in SEARCH_PAGES}, "api list": 15.0, "api list deep": 15.0, "api detail": 10.0}  # others: 30 ms
+NORMALISATION_FILES = 100_000  # the shared bound's reference corpus size (issue 19)
+# The reader pages served from the page cache in the serving step (not the API, not the admin).
+CACHED_PAGES = ("home", "topic p1", "topic archive", "provider", "article", "topic feed", "search")
 SUMMARY = re.compile(
     r"([\d,]+) files?: ([\d,]+) (?:would be )?created, ([\d,]+) (?:would be )?updated, ([\d,]+) unchanged, "
     r"([\d,]+) refused.* in ([\d.]+)s"
@@ -86,7 +90,7 @@ def _tree_rss(root_pid):
     return total, largest
 
 
-def measure(cmd, *, env, timeout=1800, label=""):
+def measure(cmd, *, env, timeout=6 * 3600, label=""):
     """Run cmd; return wall and CPU seconds, the process tree's peak RSS, exit code and output."""
     log(f"{label}: {' '.join(str(c) for c in cmd[:4])} ...")
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -166,6 +170,11 @@ class SQLite:
         shutil.copyfile(self.template, path)
         return sqlite_url(path)
 
+    @staticmethod
+    def drop(url):
+        """Remove a scratch database: at a million files each is several GB."""
+        _remove_sqlite(url.removeprefix("sqlite:///"))
+
 
 def _remove_sqlite(path):
     for suffix in ("", "-wal", "-shm"):
@@ -185,6 +194,7 @@ class PostgreSQL:
 
     def __init__(self):
         self.template = f"{PG_DB}_template"
+        self.made = set()
 
     @staticmethod
     def available():
@@ -212,13 +222,21 @@ class PostgreSQL:
         if result["returncode"] != 0:
             raise SystemExit("migrate failed on PostgreSQL")
 
-    def fresh(self, tag):
-        self.admin(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
-        self.admin(f"CREATE DATABASE {PG_DB} TEMPLATE {self.template}")
-        return f"{PG_SERVER}/{PG_DB}"
+    def fresh(self, tag=None):
+        """A migrated, empty database: PG_DB itself (the big one, kept for pages), or PG_DB_<tag>."""
+        name = f"{PG_DB}_{tag}" if tag else PG_DB
+        self.admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        self.admin(f"CREATE DATABASE {name} TEMPLATE {self.template}")
+        self.made.add(name)
+        return f"{PG_SERVER}/{name}"
+
+    def drop(self, url):
+        name = url.rsplit("/", 1)[1]
+        self.admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        self.made.discard(name)
 
     def cleanup(self):
-        for name in (PG_DB, self.template):
+        for name in (*self.made, self.template):
             self.admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
@@ -402,196 +420,98 @@ def _hammer(port, url, *, requests, threads, seconds):
             "rps": state["done"] / elapsed if elapsed else 0.0}
 
 
-# -- the machine ---------------------------------------------------------------------------
+# -- the shared raw bound and its corpus (issue 19) ----------------------------------------
 
 
-def machine():
-    info = {
-        "nproc": os.cpu_count(),
-        "memory_gb": os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30,
-        "python": platform.python_version(),
-        "sqlite": sqlite3.sqlite_version,
-        "load_before": os.getloadavg()[0],
-        "cpu": "",
-        "postgresql": "n/a",
-    }
+def small_corpus(seed):
+    """200 files for query counts: the first ones, led by the first few whose title holds the
+    CJK bit, so that every page (CJK search included) has results at 200 articles too."""
+    source, target = OUT / "corpus-small-source", OUT / "corpus-small"
+    make_corpus.generate(source, 1000, seed=seed)
+    files = sorted((source / "000").glob("*.txt"))
+    cjk = [f for f in files if CJK_BIT in f.read_text(encoding="utf-8-sig")][:3]
+    chosen = (cjk + [f for f in files if f not in cjk])[:SMALL_CORPUS]
+    shutil.rmtree(target, ignore_errors=True)
+    (target / "000").mkdir(parents=True)
+    for f in chosen:
+        shutil.copyfile(f, target / "000" / f.name)
+    return target
+
+
+def harness_dir(corpus, size):
+    """One directory holding exactly the first `size` harness files (the shared bound takes one
+    directory): the corpus itself, or hard links to its first folders (no copy)."""
+    made = json.loads((corpus / "corpus.json").read_text())
+    if made["count"] == size:
+        return corpus
+    target = OUT / f"corpus-{size}"
+    shutil.rmtree(target, ignore_errors=True)  # cheap to redo; never stale after a --fresh-corpus
+    for folder in corpus_dirs(corpus, size):
+        (target / folder.name).mkdir(parents=True)
+        for entry in os.scandir(folder):
+            os.link(entry.path, target / folder.name / entry.name)
+    return target
+
+
+def run_bound(corpus_dir, files, label, *, adapted=False):
+    """The shared bound (`bench_sqlite.py --workers 2`) on one directory; its database is
+    thrown away. files/s come from its RESULT line (start-up excluded, as its README measures)."""
+    db_path = OUT / "bound.sqlite3"
+    result = measure(shared_bound.bound_command(PY, corpus_dir, db_path, adapted=adapted), env=django_env(""),
+                     label=label)
+    _remove_sqlite(db_path)
+    parsed = shared_bound.parse_result(result["stdout"])
+    result["ok"] = result["returncode"] == 0 and parsed is not None and parsed["files"] == files
+    result["files"] = files
+    result["adapted"] = adapted
+    if parsed:
+        result.update(fps=parsed["fps"], bound_secs=parsed["secs"])
+    return result
+
+
+def run_project_bound(paths, files, label):
+    """The fallback when the shared bound is missing: bench/raw_bound.py (not a bound, issue 19)."""
+    db_path = OUT / "raw-bound.sqlite3"
+    result = measure([PY, "bench/raw_bound.py", db_path, *paths], env=django_env(""), label=label)
+    _remove_sqlite(db_path)
+    result.update(ok=result["returncode"] == 0, files=files, fps=files / result["wall_s"], fallback=True)
+    return result
+
+
+# -- reading while writing (issue 19) ------------------------------------------------------
+
+
+def import_with_readers(paths, database_url, *, label, expect):
+    """run_import with bench/readers.py requesting pages from the same database throughout."""
+    ready, stop, out = OUT / "reader.ready", OUT / "reader.stop", OUT / "reader.json"
+    for path in (ready, stop, out):
+        path.unlink(missing_ok=True)
+    with open(OUT / "reader.log", "wb") as reader_log:
+        reader = subprocess.Popen([PY, "bench/readers.py", "--json", out, "--stop", stop, "--ready", ready],
+                                  cwd=ROOT, env=django_env(database_url), stdout=reader_log, stderr=reader_log)
+    deadline = time.monotonic() + 120
+    while not ready.exists() and reader.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.1)
+    if not ready.exists():
+        log("the reader did not start; see bench/out/reader.log")
+        reader.kill()
+        reader.wait()
+        result = run_import(paths, database_url, label=label, expect=expect)
+        result.update(expect=expect, readers=None)
+        return result
+    result = run_import(paths, database_url, label=label, expect=expect)
+    stop.write_text("stop")
     try:
-        with open("/proc/cpuinfo") as fh:
-            info["cpu"] = next((line.split(":", 1)[1].strip() for line in fh if line.startswith("model name")), "")
-    except OSError:
-        pass
-    try:
-        import psycopg
-
-        with psycopg.connect(f"{PG_SERVER}/postgres", connect_timeout=3) as conn:
-            info["postgresql"] = conn.execute("SHOW server_version").fetchone()[0]
-    except Exception:  # PostgreSQL is optional for the harness
-        pass
-    return info
-
-
-# -- the report ----------------------------------------------------------------------------
-
-
-def fmt_rate(x):
-    return f"{x:,.0f}/s" if x is not None else "n/a"
-
-
-def evaluate(r):
-    """(target, measured, required, ratio, verdict) rows. Ratio = measured ÷ required."""
-    rows = []
-
-    def row(target, measured, required, *, higher_is_better, unit=""):
-        if measured is None or required is None:
-            rows.append((target, "n/a", "n/a", "", "n/a"))
-            return
-        ratio = measured / required if required else float("inf")
-        ok = measured >= required if higher_is_better else measured <= required
-        sign = "≥" if higher_is_better else "≤"
-        rows.append((target, f"{measured:,.1f}{unit}", f"{sign} {required:,.1f}{unit}", f"{ratio:.2f}×",
-                     "PASS" if ok else "FAIL"))
-
-    sizes = sorted(int(s) for s in r["import"]["SQLite"])
-    big = sizes[-1] if sizes else None
-    sq = r["import"]["SQLite"].get(str(big), {}) if big else {}
-    rate = sq.get("files_per_s") if sq.get("ok") else None
-    raw = r["raw"].get(str(big), {}).get("files_per_s")
-    load = r.get("loaddata", {}).get("articles_per_s")
-    rows.append((f"— import of {big:,} files (SQLite)" if big else "— import", "", "", "", ""))
-    row("files/s ≥ 2,000", rate, 2000, higher_is_better=True, unit=" files/s")
-    row("≥ 0.75 × raw bound", rate, 0.75 * raw if raw else None, higher_is_better=True, unit=" files/s")
-    row("≥ 4 × loaddata (per article)", rate, 4 * load if load else None, higher_is_better=True, unit=" files/s")
-    rss = sq.get("peak_rss_mb") if sq.get("ok") else None
-    row("peak RSS ≤ 250 MB", rss, 250, higher_is_better=False, unit=" MB")
-    ref = r["import"]["SQLite"].get("10000", {})
-    row("peak RSS ≤ 1.3 × the 10,000 figure", rss if big != 10000 else None,
-        1.3 * ref["peak_rss_mb"] if ref.get("ok") and big != 10000 else None, higher_is_better=False, unit=" MB")
-    re_ = r.get("reimport", {})
-    unchanged = re_.get("unchanged", {})
-    row("unchanged re-import ≥ 20,000 files/s",
-        unchanged.get("files_per_s") if unchanged.get("ok") else None, 20000, higher_is_better=True, unit=" files/s")
-    changed = re_.get("changed", {})
-    if changed.get("ok") and unchanged.get("ok") and rate:
-        budget = 1.5 * (0.1 * sq["wall_s"] + unchanged["wall_s"])
-        row("10 %-changed re-import ≤ 1.5 × (0.1 × import + unchanged)", changed["wall_s"], budget,
-            higher_is_better=False, unit=" s")
-    else:
-        row("10 %-changed re-import ≤ 1.5 × (0.1 × import + unchanged)", None, None, higher_is_better=False)
-    pg = r["import"].get("PostgreSQL", {}).get(str(big), {})
-    row("PostgreSQL import time ≤ 1.5 × SQLite's", pg.get("wall_s") if pg.get("ok") else None,
-        1.5 * sq["wall_s"] if sq.get("ok") else None, higher_is_better=False, unit=" s")
-    pages_big = (r.get("pages") or {}).get("big") or {}
-    pages_small = (r.get("pages") or {}).get("small") or {}
-    rows.append((f"— pages at {pages_big.get('articles', 0):,} articles (SQLite)", "", "", "", ""))
-    for name in PAGES:
-        page = pages_big.get("pages", {}).get(name, {})
-        limit = PAGE_P95_MS.get(name, 30.0)
-        row(f"{name}: p95 ≤ {limit:.0f} ms", page.get("p95_ms"), limit if page.get("p95_ms") is not None else None,
-            higher_is_better=False, unit=" ms")
-    pages_pg = (r.get("pages_pg") or {}).get("pages", {})
-    if pages_pg:
-        rows.append((f"— search on PostgreSQL at {r['pages_pg'].get('articles', 0):,} articles", "", "", "", ""))
-        for name in SEARCH_PAGES:
-            page = pages_pg.get(name, {})
-            row(f"{name} (PostgreSQL): p95 ≤ {PAGE_P95_MS[name]:.0f} ms", page.get("p95_ms"),
-                PAGE_P95_MS[name] if page.get("p95_ms") is not None else None, higher_is_better=False, unit=" ms")
-    for name in PAGES:
-        big_p = pages_big.get("pages", {}).get(name, {})
-        small_p = pages_small.get("pages", {}).get(name, {})
-        big_q, small_q = big_p.get("queries"), small_p.get("queries")
-        target = f"{name}: queries equal, small vs big corpus"
-        if big_q is None or small_q is None or big_p.get("status") != 200 or small_p.get("status") != 200:
-            rows.append((target, "n/a", "", "", "n/a"))
-        else:
-            rows.append((target, f"{small_q} vs {big_q}", "equal", "", "PASS" if small_q == big_q else "FAIL"))
-    return rows
-
-
-def report(r):
-    lines = []
-    m = r["machine"]
-    lines.append(
-        f"Machine: {m['nproc']} cores ({m['cpu']}), {m['memory_gb']:.1f} GiB, Python {m['python']}, "
-        f"SQLite {m['sqlite']}, PostgreSQL {m['postgresql']}; load average at start {m['load_before']:.2f}"
-    )
-    if r.get("corpus"):
-        c = r["corpus"]
-        made = "reused from an earlier run" if c.get("reused") else (
-            f"generated in {c['wall_s']:.1f}s ({c['files_per_s']:,.0f} files/s)")
-        lines.append(f"Corpus: {c['files']:,} files, {c['mb']:,.0f} MB, {made}")
-    lines.append("")
-    lines.append("| measurement | files | wall s | CPU s | files/s | peak RSS MB (tree / largest process) | note |")
-    lines.append("|---|---:|---:|---:|---:|---:|---|")
-
-    def add(name, files, m, note=""):
-        if not m:
-            lines.append(f"| {name} | {files:,} | n/a | | | | skipped |")
-            return
-        bad = "" if m.get("ok", m.get("returncode") == 0) else " **failed**"
-        lines.append(
-            f"| {name} | {files:,} | {m['wall_s']:.1f} | {m['cpu_s']:.1f} | {files / m['wall_s']:,.0f} | "
-            f"{m['peak_rss_mb']:.0f} / {m.get('peak_rss_one_mb', 0):.0f} | {note}{bad} |"
-        )
-
-    for engine, by_size in r["import"].items():
-        for size, m in sorted(by_size.items(), key=lambda kv: int(kv[0])):
-            note = f"import's own timer {m['internal_s']:.1f}s" if "internal_s" in m else ""
-            add(f"import, fresh {engine}", int(size), m, note)
-    for kind in ("unchanged", "changed"):
-        m = r.get("reimport", {}).get(kind)
-        if m:
-            note = (f"{m.get('updated', 0):,} updated, {m.get('unchanged', 0):,} unchanged"
-                    f"; own timer {m.get('internal_s', 0):.1f}s")
-            add(f"re-import, {kind} corpus (SQLite)", r["reimport"]["size"], m, note)
-    for size, m in sorted(r["raw"].items(), key=lambda kv: int(kv[0])):
-        add("raw bound (CSafeLoader + sqlite3.executemany)", int(size), m)
-    if r.get("loaddata"):
-        m = r["loaddata"]
-        add("loaddata of the same articles (JSON fixture)", r["loaddata"]["size"], m, "rate = articles/s")
-    big = (r.get("pages") or {}).get("big")
-    requested = r.get("requests", 0)
-    if big:
-        lines.append("")
-        lines.append(f"Pages at {big['articles']:,} articles ({big['published']:,} published); "
-                     f"in-process django.test.Client, then gunicorn -w 2 on loopback:")
-        lines.append("")
-        lines.append("| page | URL | median ms | p95 ms | queries (small / big) | gunicorn req/s |")
-        lines.append("|---|---|---:|---:|---:|---:|")
-        small = (r["pages"].get("small") or {}).get("pages", {})
-        for name in PAGES:
-            page = big["pages"].get(name, {})
-            if page.get("url") is None:
-                lines.append(f"| {name} | n/a (view not there yet) | n/a | n/a | n/a | n/a |")
-                continue
-            g = (r.get("gunicorn") or {}).get(name)
-            rps = f"{g['rps']:.0f}" if g else "n/a"
-            status = "" if page.get("status") == 200 else f" **HTTP {page.get('status')}**"
-            timing = (f"{page['median_ms']:.1f} | {page['p95_ms']:.1f}" if "p95_ms" in page else "n/a | n/a")
-            if "p95_ms" in page and page["requests"] < requested:
-                timing += f" ({page['requests']} requests: time cap)"
-            lines.append(
-                f"| {name} | `{page['url']}`{status} | {timing} | "
-                f"{small.get(name, {}).get('queries', 'n/a')} / {page.get('queries')} | "
-                f"{rps} |"
-            )
-    pg_pages = (r.get("pages_pg") or {}).get("pages")
-    if pg_pages:
-        lines.append("")
-        lines.append(f"Search on PostgreSQL at {r['pages_pg']['articles']:,} articles (in-process django.test.Client):")
-        lines.append("")
-        lines.append("| page | URL | median ms | p95 ms | queries |")
-        lines.append("|---|---|---:|---:|---:|")
-        for name in SEARCH_PAGES:
-            page = pg_pages.get(name, {})
-            status = "" if page.get("status") == 200 else f" **HTTP {page.get('status')}**"
-            timing = (f"{page['median_ms']:.1f} | {page['p95_ms']:.1f}" if "p95_ms" in page else "n/a | n/a")
-            lines.append(f"| {name} | `{page.get('url')}`{status} | {timing} | {page.get('queries')} |")
-    lines.append("")
-    lines.append("| target | measured | required | ratio | verdict |")
-    lines.append("|---|---:|---:|---:|---|")
-    for target, measured, required, ratio, verdict in evaluate(r):
-        lines.append(f"| {target} | {measured} | {required} | {ratio} | {verdict} |")
-    return "\n".join(lines)
+        reader.wait(timeout=300)
+    except subprocess.TimeoutExpired:
+        reader.kill()
+        reader.wait()
+    result["expect"] = expect
+    result["readers"] = json.loads(out.read_text()) if out.exists() else None
+    if result["readers"]:
+        d = result["readers"]
+        log(f"{label}: reader {d['requests']:,} requests, p99 {d['p99_ms'] or 0:.0f} ms, {d['errors']} errors")
+    return result
 
 
 # -- main ----------------------------------------------------------------------------------
@@ -622,11 +542,17 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true", help="Smoke run: 1,000 files, 50 requests per page.")
     parser.add_argument("--requests", type=int, default=200, help="Timed in-process requests per page.")
     parser.add_argument("--skip", default="",
-                        help="Steps to leave out: pg, raw, loaddata, reimport, pages, gunicorn (comma-separated).")
+                        help="Steps to leave out (comma-separated): pg, bound, gen, loaddata, reimport, readers, "
+                             "pages, gunicorn, serving.")
+    parser.add_argument("--rw-files", type=int, default=None,
+                        help="Files of the first load the reader runs beside (default: the largest size, "
+                             f"at most {NORMALISATION_FILES:,}).")
     parser.add_argument("--seed", type=int, default=1, help="Corpus seed.")
     parser.add_argument("--profile", type=int, metavar="N", help="Only profile one import of N files.")
     parser.add_argument("--fresh-corpus", action="store_true", help="Regenerate the corpus even if one can be reused.")
     parser.add_argument("--keep-pg", action="store_true", help="Leave the bench_newsroom databases in place.")
+    parser.add_argument("--write-docs", action="store_true",
+                        help="Insert this run's tables as a dated section into docs/benchmarks.md.")
     args = parser.parse_args(argv)
     OUT.mkdir(parents=True, exist_ok=True)
     if args.profile:
@@ -637,19 +563,36 @@ def main(argv=None):
         parser.error("--sizes must be positive multiples of 1,000")
     requests = 50 if args.quick else args.requests
     skip = {s.strip() for s in args.skip.split(",") if s.strip()}
+    if "raw" in skip:  # the step's earlier name
+        skip.add("bound")
     big = sizes[-1]
+    rw_files = min(args.rw_files or min(big, NORMALISATION_FILES), big)
+    if rw_files % make_corpus.PER_FOLDER:
+        parser.error("--rw-files must be a multiple of 1,000")
     started = time.perf_counter()
 
-    r = {"sizes": sizes, "requests": requests, "machine": machine(), "import": {"SQLite": {}}, "raw": {}}
+    r = {"sizes": sizes, "requests": requests, "machine": report.machine(PG_SERVER), "import": {"SQLite": {}},
+         "bound": {"harness": {}}, "readers": {}}
     if r["machine"]["load_before"] > 0.5:
         log(f"warning: load average {r['machine']['load_before']:.2f}: other work on this machine skews timings")
     corpus = OUT / "corpus"
     r["corpus"] = prepare_corpus(corpus, big, args.seed, fresh=args.fresh_corpus)
-    small_corpus = OUT / "corpus-small"
-    generate(small_corpus, SMALL_CORPUS, args.seed)
+    small = small_corpus(args.seed)
+    shared = shared_bound.perf_dir() if "bound" not in skip else None
+    if "bound" not in skip and shared is None:
+        r["bound"]["fallback"] = ("no bench_sqlite.py and gen_corpus.py in "
+                                  f"{os.environ.get('NEWSROOM_SHARED_PERF') or ROOT.parent / 'shared' / 'perf'}")
+        log(f"THE SHARED RAW BOUND IS MISSING ({r['bound']['fallback']}; set NEWSROOM_SHARED_PERF): falling back "
+            "to bench/raw_bound.py, which is not a bound, and nothing is normalised")
+    gen = None
+    if shared and "gen" not in skip:
+        gen, r["gen_corpus"] = shared_bound.prepare_gen_corpus(OUT, big, python=PY, seed=args.seed, log=log)
 
     sqlite = SQLite()
     sqlite.prepare()
+    # Static files first: every page with DEBUG off (the readers' too) needs their manifest.
+    measure(manage("collectstatic", "--noinput", "-v0"), env=django_env(sqlite_url(sqlite.template)),
+            label="collectstatic")
     pg = PostgreSQL() if "pg" not in skip and PostgreSQL.available() else None
     if pg:
         pg.prepare()
@@ -658,21 +601,49 @@ def main(argv=None):
     for size in sizes:
         r["import"]["SQLite"][str(size)] = run_import(
             corpus_dirs(corpus, size), sqlite.fresh(size), label=f"import {size:,} (SQLite)", expect=size)
-        if "raw" not in skip:
-            raw = measure([PY, "bench/raw_bound.py", OUT / f"raw-{size}.sqlite3", *corpus_dirs(corpus, size)],
-                          env=django_env(""), label=f"raw bound {size:,}")
-            raw["files_per_s"] = size / raw["wall_s"]
-            raw["ok"] = raw["returncode"] == 0
-            r["raw"][str(size)] = raw
+        if shared:
+            r["bound"]["harness"][str(size)] = run_bound(harness_dir(corpus, size), size, adapted=True,
+                                                        label=f"shared bound, harness corpus, {size:,}")
+        elif "bound" not in skip:
+            r["bound"]["harness"][str(size)] = run_project_bound(
+                corpus_dirs(corpus, size), size, label=f"project raw_bound.py (not the shared bound), {size:,}")
         if pg:
             r["import"]["PostgreSQL"][str(size)] = run_import(
-                corpus_dirs(corpus, size), pg.fresh(size), label=f"import {size:,} (PostgreSQL)", expect=size)
+                corpus_dirs(corpus, size), pg.fresh(), label=f"import {size:,} (PostgreSQL)", expect=size)
+
+    if gen:
+        r["bound"]["gen"] = run_bound(gen, big, label=f"shared bound, gen_corpus.py corpus, {big:,}")
+        if big > NORMALISATION_FILES:
+            # Targets are stated for the bound's figure on its 100,000-file corpus: measure that too.
+            subset, _ = shared_bound.prepare_gen_corpus(OUT, NORMALISATION_FILES, python=PY, seed=args.seed, log=log)
+            r["bound"]["normalisation"] = run_bound(subset, NORMALISATION_FILES,
+                                                    label=f"shared bound, gen_corpus.py's first {NORMALISATION_FILES:,}")
+        else:
+            r["bound"]["normalisation"] = r["bound"]["gen"]
+        url = sqlite.fresh("gen")
+        r["gen_import"] = run_import([gen], url, label=f"import gen_corpus.py's {big:,} (SQLite)", expect=big)
+        r["gen_import"]["expect"] = big
+        sqlite.drop(url)
 
     if "loaddata" not in skip:
         ref = 10000 if 10000 in sizes else sizes[0]
-        if r["import"]["SQLite"][str(ref)]["ok"]:
+        # A million articles as one JSON fixture would be gigabytes read whole into memory.
+        if ref <= 100_000 and r["import"]["SQLite"][str(ref)]["ok"]:
             r["loaddata"] = loaddata_reference(sqlite_url(OUT / f"db-{ref}.sqlite3"), sqlite, ref)
             r["loaddata"]["size"] = ref
+
+    if "readers" not in skip:
+        url = sqlite.fresh("readers")
+        r["readers"]["first load, SQLite"] = import_with_readers(
+            corpus_dirs(corpus, rw_files), url, label=f"first load of {rw_files:,} with a reader (SQLite)",
+            expect=rw_files)
+        sqlite.drop(url)
+        if pg:
+            url = pg.fresh("readers")
+            r["readers"]["first load, PostgreSQL"] = import_with_readers(
+                corpus_dirs(corpus, rw_files), url, label=f"first load of {rw_files:,} with a reader (PostgreSQL)",
+                expect=rw_files)
+            pg.drop(url)
 
     big_url = sqlite_url(OUT / f"db-{big}.sqlite3")
     if "reimport" not in skip and r["import"]["SQLite"][str(big)]["ok"]:
@@ -684,37 +655,62 @@ def main(argv=None):
         expected = sum(1 for i in make_corpus.touched_indices(
             json.loads((corpus / "corpus.json").read_text())["count"], TOUCH_FRACTION, args.seed) if i < big)
         log(f"touched {expected:,} of the {big:,} files")
-        changed = run_import(corpus_dirs(corpus, big), big_url, label=f"re-import {expected:,} changed", expect=big)
+        label = f"re-import {expected:,} changed"
+        if "readers" in skip:
+            changed = run_import(corpus_dirs(corpus, big), big_url, label=label, expect=big)
+        else:
+            changed = import_with_readers(corpus_dirs(corpus, big), big_url, label=label + " with a reader",
+                                          expect=big)
+            r["readers"]["10 % re-import, SQLite"] = changed
         changed["ok"] = changed["ok"] and changed.get("updated") == expected
         r["reimport"]["touched"] = expected
         r["reimport"]["changed"] = changed
 
     if "pages" not in skip:
-        measure(manage("collectstatic", "--noinput", "-v0"), env=django_env(big_url), label="collectstatic")
         small_url = sqlite.fresh("small")
-        run_import([small_corpus], small_url, label=f"import {SMALL_CORPUS} (small, for query counts)",
-                   expect=SMALL_CORPUS)
+        run_import([small], small_url, label=f"import {SMALL_CORPUS} (small, for query counts)", expect=SMALL_CORPUS)
         r["pages"] = {"small": pages(small_url, 0, "small"), "big": pages(big_url, requests, "big")}
         if "gunicorn" not in skip and r["pages"]["big"]:
-            urls = {name: p.get("url") for name, p in r["pages"]["big"]["pages"].items() if p.get("status") == 200}
+            # Readers' pages and the API; the admin answers anonymous clients with a redirect.
+            urls = {name: p.get("url") for name, p in r["pages"]["big"]["pages"].items()
+                    if p.get("status") == 200 and name != "admin index"}
             r["gunicorn"] = gunicorn_throughput(big_url, urls, requests=100 if args.quick else 400,
                                                 seconds=5 if args.quick else 10)
+        if pg and r["import"]["PostgreSQL"][str(big)]["ok"]:
+            # The last PostgreSQL import left the big corpus in PG_DB.
+            pg_small = pg.fresh("small")
+            run_import([small], pg_small, label=f"import {SMALL_CORPUS} (small, PostgreSQL)", expect=SMALL_CORPUS)
+            r["pages_pg"] = {"small": pages(pg_small, 0, "small-postgresql"),
+                             "big": pages(f"{PG_SERVER}/{PG_DB}", requests, "big-postgresql")}
+            pg.drop(pg_small)
 
-    if pg and "pages" not in skip and r["import"]["PostgreSQL"][str(big)]["ok"]:
-        # Search on the production engine too: the last import left the big corpus in PG_DB.
-        r["pages_pg"] = pages(f"{PG_SERVER}/{PG_DB}", requests, "big-postgresql", only="search")
+    if "serving" not in skip and "pages" not in skip:
+        on_pg = bool(pg and r.get("pages_pg"))
+        source = (r["pages_pg"] if on_pg else r["pages"])["big"] or {}
+        paths = [p["url"] for name, p in source.get("pages", {}).items()
+                 if name in CACHED_PAGES and p.get("status") == 200]
+        if paths:
+            r["serving"] = serving.cached_throughput(
+                PY, ROOT, django_env(f"{PG_SERVER}/{PG_DB}" if on_pg else big_url), paths,
+                seconds=5 if args.quick else 10, log=log, out_dir=OUT)
+            r["serving"]["engine"] = "PostgreSQL" if on_pg else "SQLite"
 
     if pg and not args.keep_pg:
         pg.cleanup()
     r["total_s"] = time.perf_counter() - started
     r["machine"]["load_after"] = os.getloadavg()[0]
-    text = report(r)
+    text = report.report(r)
     print(text)
     print(f"\nTotal run time {r['total_s'] / 60:.1f} min; load average at end {r['machine']['load_after']:.2f}.")
     stamp = time.strftime("%Y%m%d-%H%M%S")
     for name in (f"results-{stamp}.json", "latest.json"):
         (OUT / name).write_text(json.dumps(r, indent=2, default=str))
     (OUT / "latest.md").write_text(text + "\n")
+    if args.write_docs:
+        command = "make bench-1m" if sizes == [1_000_000] else (
+            "make bench" if sizes == [10_000, 100_000] else "bench/run.py " + " ".join(argv or sys.argv[1:]))
+        report.write_docs(ROOT / "docs" / "benchmarks.md", r, text, command)
+        log("wrote the tables into docs/benchmarks.md")
     return 0
 
 
