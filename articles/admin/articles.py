@@ -125,7 +125,7 @@ class ArticleAdmin(admin.ModelAdmin):
 
     @admin.display(description="provider", ordering="provider__name")
     def provider_name(self, article):
-        return isolated_name(article.provider)
+        return isolated_name(article.provider.name or article.provider.domain)
 
     def get_urls(self):
         return [

@@ -153,3 +153,12 @@ def test_stories_admin_isolates_titles_and_providers(admin_client, hostile):
     assert f"{FSI}{PROVIDER}{PDI}" in html and unisolated(html, PROVIDER) == 0
     assert unisolated(html, TITLE) == 0
     assert Provider.objects.count() == 1
+
+
+def test_version_values_isolate_provider_and_topic_names(hostile):
+    from articles.admin.versions import Shown
+
+    _, topic, source = hostile
+    shown = Shown([{"provider": source.pk, "topics": [topic.pk]}])
+    assert shown.value("provider", source.pk) == f"{FSI}{PROVIDER}{PDI}"
+    assert shown.value("topics", [topic.pk]) == f"{FSI}{TOPIC}{PDI}"
