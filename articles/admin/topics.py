@@ -13,9 +13,9 @@ from django.urls import reverse
 from taggit.models import Tag
 
 from articles import curation, revisions
-from articles.domains import normalize_domain
+from articles.domains import is_domain_name, normalize_domain
 from articles.models import Article, ArticleTopic, Provider, ProviderAlias, Topic, TopicRedirect, alias_key
-from articles.slugs import topic_slug
+from articles.slugs import invisible_characters, topic_slug
 from articles.text import display_name
 
 from .base import counted, form_data, intermediate_form, isolated_name, log_bulk_change, snapshot
@@ -212,13 +212,34 @@ class TopicRedirectAdmin(TopicFields, admin.ModelAdmin):
         return isolated_name(alias.old_name) if alias.old_name else "—"
 
 
+def clean_domain(value):
+    """A domain an editor typed, normalised, refused as the importer refuses it: not a host name,
+    or holding invisible or direction-changing characters (U+202E would show it reversed)."""
+    domain = normalize_domain(value)
+    hidden = invisible_characters(domain)
+    if hidden:
+        raise forms.ValidationError(f"Contains invisible or direction-changing characters ({', '.join(hidden)}).")
+    if not is_domain_name(domain):
+        raise forms.ValidationError("Not a domain name (e.g. news.example).")
+    return domain
+
+
+class ProviderForm(forms.ModelForm):
+    class Meta:
+        model = Provider
+        fields = ("name", "domain", "logos")
+
+    def clean_domain(self):
+        return clean_domain(self.cleaned_data["domain"])
+
+
 class ProviderAliasForm(forms.ModelForm):
     class Meta:
         model = ProviderAlias
         fields = ("domain", "provider")
 
     def clean_domain(self):
-        domain = normalize_domain(self.cleaned_data["domain"])
+        domain = clean_domain(self.cleaned_data["domain"])
         if Provider.objects.filter(domain=domain).exists():
             raise forms.ValidationError("A provider has this domain: merge the two providers instead.")
         return domain
@@ -247,6 +268,7 @@ class ProviderAliasAdmin(admin.ModelAdmin):
 
 @admin.register(Provider)
 class ProviderAdmin(admin.ModelAdmin):
+    form = ProviderForm
     list_display = ("provider_name", "domain", "article_count")
     search_fields = ("name", "domain")
     ordering = ("name",)

@@ -162,3 +162,24 @@ def test_version_values_isolate_provider_and_topic_names(hostile):
     shown = Shown([{"provider": source.pk, "topics": [topic.pk]}])
     assert shown.value("provider", source.pk) == f"{FSI}{PROVIDER}{PDI}"
     assert shown.value("topics", [topic.pk]) == f"{FSI}{TOPIC}{PDI}"
+
+
+@pytest.mark.parametrize("domain", ["elpmaxe\u202e.evil", "news\u200b.example", "a b.example", "x/y"])
+def test_the_provider_and_alias_forms_refuse_domains_the_importer_refuses(admin_client, hostile, domain):
+    """A U+202E typed into a provider's domain would show it reversed; imports refuse it, and so does the admin."""
+    _, _, source = hostile
+    response = admin_client.post(reverse("admin:articles_provider_add"), {
+        "name": "Spoof", "domain": domain, "logos": "[]", "aliases-TOTAL_FORMS": "0", "aliases-INITIAL_FORMS": "0",
+    })
+    assert response.status_code == 200 and response.context["adminform"].form.errors["domain"]
+    response = admin_client.post(reverse("admin:articles_provideralias_add"), {"domain": domain, "provider": source.pk})
+    assert response.status_code == 200 and response.context["adminform"].form.errors["domain"]
+    assert not Provider.objects.filter(domain=domain).exists() and not ProviderAlias.objects.exists()
+
+
+def test_the_provider_form_still_takes_a_domain_as_typed(admin_client):
+    response = admin_client.post(reverse("admin:articles_provider_add"), {
+        "name": "Fine", "domain": "WWW.Fine.Example.", "logos": "[]", "aliases-TOTAL_FORMS": "0", "aliases-INITIAL_FORMS": "0",
+    })
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert Provider.objects.get(name="Fine").domain == "fine.example"
