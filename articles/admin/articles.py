@@ -300,8 +300,8 @@ class ArticleAdmin(admin.ModelAdmin):
             tag = form.cleaned_data["topic"]
             selected = snapshot(queryset)
             count = curation.pin_to_topic(selected, tag)
-            self._keep(request, selected, f"Pinned to topic {tag.name}.")
-            self.message_user(request, f"Pinned {counted(count, 'article', 'articles')} to {tag.name}.", messages.SUCCESS)
+            self._keep(request, selected, f"Pinned to topic {tag}.")
+            self.message_user(request, f"Pinned {counted(count, 'article', 'articles')} to {tag}.", messages.SUCCESS)
 
         return intermediate_form(
             self, request, queryset, form, title="Pin to a topic", apply=apply,
@@ -323,8 +323,8 @@ class ArticleAdmin(admin.ModelAdmin):
             tag = form.get_tag()
             selected = snapshot(queryset)
             count = curation.add_topic(selected, tag)
-            self._keep(request, selected, f"Added topic {tag.name}.")
-            self.message_user(request, f"Added {tag.name} to {counted(count, 'article', 'articles')}.", messages.SUCCESS)
+            self._keep(request, selected, f"Added topic {tag}.")
+            self.message_user(request, f"Added {tag} to {counted(count, 'article', 'articles')}.", messages.SUCCESS)
 
         return intermediate_form(self, request, queryset, form, title="Add a topic", apply=apply)
 
@@ -336,8 +336,8 @@ class ArticleAdmin(admin.ModelAdmin):
             tag = form.cleaned_data["topic"]
             selected = snapshot(queryset)
             count = curation.remove_topic(selected, tag)
-            self._keep(request, selected, f"Removed topic {tag.name}.")
-            self.message_user(request, f"Removed {tag.name} from {counted(count, 'article', 'articles')}.", messages.SUCCESS)
+            self._keep(request, selected, f"Removed topic {tag}.")
+            self.message_user(request, f"Removed {tag} from {counted(count, 'article', 'articles')}.", messages.SUCCESS)
 
         return intermediate_form(self, request, queryset, form, title="Remove a topic", apply=apply)
 

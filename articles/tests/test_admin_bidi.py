@@ -183,3 +183,14 @@ def test_the_provider_form_still_takes_a_domain_as_typed(admin_client):
     })
     assert response.status_code == 302, response.context["adminform"].form.errors
     assert Provider.objects.get(name="Fine").domain == "fine.example"
+
+
+def test_topic_action_messages_isolate_the_name(admin_client, hostile):
+    article, topic, _ = hostile
+    response = admin_client.post(
+        reverse("admin:articles_article_changelist"),
+        {"action": "pin_topic", ACTION_CHECKBOX_NAME: [article.pk], "topic": topic.pk, "apply": "1"},
+        follow=True,
+    )
+    html = response.content.decode()
+    assert f"to {FSI}{TOPIC}{PDI}." in html and unisolated(html, TOPIC) == 0
