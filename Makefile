@@ -51,10 +51,12 @@ serve: install
 test: install
 	$(VENV)/bin/pytest
 
-## The render fuzz at full size: 5,000 hostile articles imported, every page rendered for each
-## (`make test` runs 1,000; DATABASE_URL=postgres://... for PostgreSQL).
+## The render fuzz alone, printing its figures: 5,000 hostile articles imported, every page type
+## rendered for each, as in `make test` (FUZZ_ARTICLES=20000 for more; DATABASE_URL=postgres://...
+## for PostgreSQL; docs/reliability.md).
+FUZZ_ARTICLES ?= 5000
 fuzz: install
-	NEWSROOM_FUZZ_ARTICLES=5000 $(VENV)/bin/pytest -s articles/tests/test_render_fuzz.py
+	NEWSROOM_FUZZ_ARTICLES=$(FUZZ_ARTICLES) $(VENV)/bin/pytest -s articles/tests/test_render_fuzz.py
 
 ## Run every benchmark and print the tables (BENCH_ARGS="--quick" or "--sizes 10000"): imports and
 ## pages of 10,000 and 100,000 files (bench/run.py), then the stories evaluation on the whole dev set

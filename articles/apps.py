@@ -17,5 +17,9 @@ class ArticlesConfig(AppConfig):
         from taggit.models import Tag
 
         from .slugs import tag_slugify
+        from .text import display_name
 
         Tag.slugify = tag_slugify
+        # And shows its name through str() in the admin (titles, breadcrumbs, choices, autocomplete
+        # results, messages): isolated when it holds bidi controls or right-to-left letters.
+        Tag.__str__ = lambda tag: display_name(tag.name)

@@ -163,7 +163,7 @@ class CardMaker:
         url = self.topic_urls.get(slug)
         if url is None:
             url = self.topic_urls[slug] = self.topic_url(slug=slug)
-        return {"url": url, "name": name}
+        return {"url": url, "name": plain(name)}
 
     def card(self, article, *, pinned_marks=False):
         provider = article.provider

@@ -60,7 +60,7 @@ class ArticleFeed(Feed):
 
     def item_categories(self, item):
         # Fetched for the whole feed by items() (fetch_parts).
-        return [name for name, _ in item.card_topics]
+        return [plain(name) for name, _ in item.card_topics]
 
     def item_enclosures(self, item):
         # The lead image, only when it is a web address (an uploaded file's URL is relative).
@@ -110,14 +110,14 @@ class TopicFeed(ArticleFeed):
         return get_object_or_404(ArticleTopic.objects.public().topics(), slug=slug)
 
     def title(self, obj):
-        return f"Newsroom: {obj.name}"
+        return f"Newsroom: {plain(obj.name)}"
 
     def description(self, obj):
         # RSS readers render the channel's <description> as HTML, as they do an item's.
         return escape(self.subtitle_text(obj))
 
     def subtitle_text(self, obj):
-        return f"The latest articles about {obj.name} on Newsroom."
+        return f"The latest articles about {plain(obj.name)} on Newsroom."
 
     def link(self, obj):
         return reverse("articles:topic-detail", kwargs={"slug": obj.slug})

@@ -23,6 +23,7 @@ from . import visibility
 from .domains import normalize_domain
 from .rendering import render_body
 from .slugs import provider_slug
+from .text import display_name
 
 
 class Provider(models.Model):
@@ -51,7 +52,9 @@ class Provider(models.Model):
         ]
 
     def __str__(self):
-        return self.name or self.domain
+        # The admin's titles, breadcrumbs, choices, messages and autocomplete show str():
+        # a name holding bidi controls or right-to-left letters comes isolated (text.display_name).
+        return display_name(self.name or self.domain)
 
     def save(self, *args, **kwargs):
         self.domain = normalize_domain(self.domain)
@@ -215,7 +218,7 @@ class Article(models.Model):
         ]
 
     def __str__(self):
-        return self.title
+        return display_name(self.title)  # the admin's titles and breadcrumbs, isolated when needed
 
     def save(self, *args, **kwargs):
         # The stored HTML follows the body wherever an article is saved (admin, curation, shell).
@@ -449,7 +452,7 @@ class TopicRedirect(models.Model):
         verbose_name_plural = "topic aliases"
 
     def __str__(self):
-        return f"{self.old_name or self.old_slug} → {self.topic.name}"
+        return f"{display_name(self.old_name or self.old_slug)} → {self.topic}"
 
     def save(self, *args, **kwargs):
         self.old_name = self.old_name or None

@@ -125,8 +125,10 @@ def topic_list(request):
         .annotate(articles=Count("id"))
     )
     topics = list(topics.order_by("-articles", "tag__name") if by_size else topics.order_by("tag__name"))
+    for topic in topics:
+        topic["name"] = plain(topic["tag__name"])  # as providers' names: "R&amp;D" reads "R&D"
     return render(request, "articles/topic_list.html", {
-        "topics": topics, "groups": {} if by_size else by_initial(topics, "tag__name"), "by_size": by_size,
+        "topics": topics, "groups": {} if by_size else by_initial(topics, "name"), "by_size": by_size,
     })
 
 
@@ -158,7 +160,7 @@ def feed_list(request):
     feeds = []
     if request.GET.get("topic"):
         topic = public_topic(request.GET["topic"])
-        feeds.append({"name": topic.name, "about": f"The latest articles about {topic.name}.",
+        feeds.append({"name": plain(topic.name), "about": f"The latest articles about {plain(topic.name)}.",
                       "rss": reverse("articles:topic-feed", kwargs={"slug": topic.slug}),
                       "atom": reverse("articles:topic-atom", kwargs={"slug": topic.slug}),
                       "page": reverse("articles:topic-detail", kwargs={"slug": topic.slug})})

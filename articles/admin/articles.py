@@ -129,7 +129,7 @@ class ArticleAdmin(admin.ModelAdmin):
 
     @admin.display(description="provider", ordering="provider__name")
     def provider_name(self, article):
-        return isolated_name(article.provider)
+        return isolated_name(article.provider.name or article.provider.domain)
 
     def get_urls(self):
         return [
@@ -304,8 +304,8 @@ class ArticleAdmin(admin.ModelAdmin):
             tag = form.cleaned_data["topic"]
             selected = snapshot(queryset)
             count = curation.pin_to_topic(selected, tag)
-            self._keep(request, selected, f"Pinned to topic {tag.name}.")
-            self.message_user(request, f"Pinned {counted(count, 'article', 'articles')} to {tag.name}.", messages.SUCCESS)
+            self._keep(request, selected, f"Pinned to topic {tag}.")
+            self.message_user(request, f"Pinned {counted(count, 'article', 'articles')} to {tag}.", messages.SUCCESS)
 
         return intermediate_form(
             self, request, queryset, form, title="Pin to a topic", apply=apply,
@@ -327,8 +327,8 @@ class ArticleAdmin(admin.ModelAdmin):
             tag = form.get_tag()
             selected = snapshot(queryset)
             count = curation.add_topic(selected, tag)
-            self._keep(request, selected, f"Added topic {tag.name}.")
-            self.message_user(request, f"Added {tag.name} to {counted(count, 'article', 'articles')}.", messages.SUCCESS)
+            self._keep(request, selected, f"Added topic {tag}.")
+            self.message_user(request, f"Added {tag} to {counted(count, 'article', 'articles')}.", messages.SUCCESS)
 
         return intermediate_form(self, request, queryset, form, title="Add a topic", apply=apply)
 
@@ -340,8 +340,8 @@ class ArticleAdmin(admin.ModelAdmin):
             tag = form.cleaned_data["topic"]
             selected = snapshot(queryset)
             count = curation.remove_topic(selected, tag)
-            self._keep(request, selected, f"Removed topic {tag.name}.")
-            self.message_user(request, f"Removed {tag.name} from {counted(count, 'article', 'articles')}.", messages.SUCCESS)
+            self._keep(request, selected, f"Removed topic {tag}.")
+            self.message_user(request, f"Removed {tag} from {counted(count, 'article', 'articles')}.", messages.SUCCESS)
 
         return intermediate_form(self, request, queryset, form, title="Remove a topic", apply=apply)
 

@@ -5,6 +5,7 @@ from django.db.models import Count
 from taggit.models import Tag
 
 from articles.models import Provider
+from articles.text import display_name
 from articles.visibility import Status, status_q
 
 
@@ -44,7 +45,8 @@ class TopChoicesFilter(admin.SimpleListFilter):
         value = self.value()
         if value and value not in {key for key, _ in choices}:
             choices.append((value, self.label_for(value)))
-        return choices
+        # Names isolated as everywhere in the admin (text.display_name): a sidebar of names.
+        return [(key, display_name(label)) for key, label in choices]
 
 
 class ProviderFilter(TopChoicesFilter):

@@ -8,6 +8,7 @@ from django.utils.html import format_html
 
 from articles.models import Article, Story
 from articles.stories import curation
+from articles.text import display_name
 
 from .base import counted, form_data, intermediate_form, log_bulk_change, snapshot
 from .forms import MergeForm
@@ -46,7 +47,7 @@ class StoryArticleInline(admin.TabularInline):
 
     @admin.display(description="title")
     def article_link(self, article):
-        return format_html('<a href="../../../article/{}/change/">{}</a>', article.pk, article.title)
+        return format_html('<a href="../../../article/{}/change/"><bdi>{}</bdi></a>', article.pk, article.title)
 
 
 class StoryForm(forms.ModelForm):
@@ -61,7 +62,8 @@ class StoryForm(forms.ModelForm):
                 Article.objects.filter(story=self.instance).select_related("provider").order_by("published_at", "id")
                 if self.instance.pk else Article.objects.none()
             )
-            self.fields["lead"].label_from_instance = lambda a: f"{a.title} — {a.provider.name}"
+            # Option text: the provider's str() isolates a name holding bidi controls (text.display_name).
+            self.fields["lead"].label_from_instance = lambda a: f"{display_name(a.title)} — {a.provider}"
 
 
 @admin.register(Story)
@@ -87,7 +89,7 @@ class StoryAdmin(admin.ModelAdmin):
 
     @admin.display(description="lead article", ordering="lead__title")
     def lead_title(self, story):
-        return story.lead.title if story.lead_id else "—"
+        return format_html("<bdi>{}</bdi>", story.lead.title) if story.lead_id else "—"
 
     def save_model(self, request, obj, form, change):
         if "lead" in form.changed_data and obj.lead_id:

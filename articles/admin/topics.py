@@ -13,9 +13,10 @@ from django.urls import reverse
 from taggit.models import Tag
 
 from articles import curation, revisions
-from articles.domains import normalize_domain
+from articles.domains import is_domain_name, normalize_domain
 from articles.models import Article, ArticleTopic, Provider, ProviderAlias, Topic, TopicRedirect, alias_key
-from articles.slugs import topic_slug
+from articles.slugs import invisible_characters, topic_slug
+from articles.text import display_name
 
 from .base import counted, form_data, intermediate_form, isolated_name, log_bulk_change, snapshot
 from .forms import MergeForm
@@ -126,10 +127,10 @@ class TopicAdmin(admin.ModelAdmin):
             sources = [tag for tag in queryset if tag.pk != target.pk]
             moved = list(ArticleTopic.objects.filter(tag__in=sources).values_list("content_object_id", flat=True))
             count = curation.merge_topics(target, sources)
-            names = ", ".join(t.name for t in sources)
+            names = ", ".join(str(t) for t in sources)  # str(): isolated when a name needs it
             log_bulk_change(request, [target], f"Merged {names} into this topic.")
-            revisions.record(moved, user=request.user, message=f"Topics {names} merged into {target.name}.")
-            self.message_user(request, f"Merged {names} into {target.name} ({counted(count, 'article', 'articles')}).",
+            revisions.record(moved, user=request.user, message=f"Topics {names} merged into {target}.")
+            self.message_user(request, f"Merged {names} into {target} ({counted(count, 'article', 'articles')}).",
                               messages.SUCCESS)
 
         return intermediate_form(
@@ -141,7 +142,7 @@ class TopicAdmin(admin.ModelAdmin):
     @admin.action(description="Delete selected topics that no article uses", permissions=["delete"])
     def delete_unused(self, request, queryset):
         unused = list(queryset.filter(article_count=0))
-        names = [tag.name for tag in unused]
+        names = [str(tag) for tag in unused]
         if unused:
             self.log_deletions(request, unused)
         Tag.objects.filter(pk__in=[tag.pk for tag in unused]).delete()
@@ -201,10 +202,35 @@ class TopicAliasForm(forms.ModelForm):
 @admin.register(TopicRedirect)
 class TopicRedirectAdmin(TopicFields, admin.ModelAdmin):
     form = TopicAliasForm
-    list_display = ("old_name", "old_slug", "topic", "created_at")
+    list_display = ("alias_name", "old_slug", "topic", "created_at")
     list_select_related = ("topic",)
     search_fields = ("old_name", "old_slug", "topic__name", "topic__slug")
     autocomplete_fields = ("topic",)
+
+    @admin.display(description="old name", ordering="old_name")
+    def alias_name(self, alias):
+        return isolated_name(alias.old_name) if alias.old_name else "—"
+
+
+def clean_domain(value):
+    """A domain an editor typed, normalised, refused as the importer refuses it: not a host name,
+    or holding invisible or direction-changing characters (U+202E would show it reversed)."""
+    domain = normalize_domain(value)
+    hidden = invisible_characters(domain)
+    if hidden:
+        raise forms.ValidationError(f"Contains invisible or direction-changing characters ({', '.join(hidden)}).")
+    if not is_domain_name(domain):
+        raise forms.ValidationError("Not a domain name (e.g. news.example).")
+    return domain
+
+
+class ProviderForm(forms.ModelForm):
+    class Meta:
+        model = Provider
+        fields = ("name", "domain", "logos")
+
+    def clean_domain(self):
+        return clean_domain(self.cleaned_data["domain"])
 
 
 class ProviderAliasForm(forms.ModelForm):
@@ -213,7 +239,7 @@ class ProviderAliasForm(forms.ModelForm):
         fields = ("domain", "provider")
 
     def clean_domain(self):
-        domain = normalize_domain(self.cleaned_data["domain"])
+        domain = clean_domain(self.cleaned_data["domain"])
         if Provider.objects.filter(domain=domain).exists():
             raise forms.ValidationError("A provider has this domain: merge the two providers instead.")
         return domain
@@ -242,6 +268,7 @@ class ProviderAliasAdmin(admin.ModelAdmin):
 
 @admin.register(Provider)
 class ProviderAdmin(admin.ModelAdmin):
+    form = ProviderForm
     list_display = ("provider_name", "domain", "article_count")
     search_fields = ("name", "domain")
     ordering = ("name",)
@@ -278,11 +305,11 @@ class ProviderAdmin(admin.ModelAdmin):
             sources = [p for p in snapshot(queryset) if p.pk != target.pk]
             moved = list(Article.objects.filter(provider__in=sources).values_list("pk", flat=True))
             count = curation.merge_providers(target, sources)
-            names = ", ".join(f"{p.name} ({p.domain})" for p in sources)
+            names = ", ".join(f"{display_name(p.name)} ({p.domain})" for p in sources)
             log_bulk_change(request, [target], f"Merged {names} into this provider.")
-            revisions.record(moved, user=request.user, message=f"Provider {names} merged into {target.name}.")
+            revisions.record(moved, user=request.user, message=f"Provider {names} merged into {target}.")
             self.message_user(
-                request, f"Merged {names} into {target.name}: {counted(count, 'article', 'articles')} moved.", messages.SUCCESS
+                request, f"Merged {names} into {target}: {counted(count, 'article', 'articles')} moved.", messages.SUCCESS
             )
 
         return intermediate_form(

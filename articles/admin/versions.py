@@ -15,6 +15,7 @@ from taggit.models import Tag
 from articles import revisions
 from articles.locks import field_label
 from articles.models import ArticleVersion, Provider
+from articles.text import display_name
 
 # Versions the History page shows, newest first.
 SHOWN = 50
@@ -30,8 +31,9 @@ class Shown:
             if values.get("provider") is not None:
                 provider_ids.add(values["provider"])
             tag_ids.update(values.get("topics") or ())
-        self.providers = dict(Provider.objects.filter(pk__in=provider_ids).values_list("pk", "name"))
-        self.tags = dict(Tag.objects.filter(pk__in=tag_ids).values_list("pk", "name"))
+        # Names isolated (text.display_name): a topic holding U+202E cannot reverse its neighbours.
+        self.providers = {pk: display_name(name) for pk, name in Provider.objects.filter(pk__in=provider_ids).values_list("pk", "name")}
+        self.tags = {pk: display_name(name) for pk, name in Tag.objects.filter(pk__in=tag_ids).values_list("pk", "name")}
 
     def value(self, name, value):
         if value is None or value == "":

@@ -90,7 +90,7 @@ def _topics(ids, links):
         ArticleTopic.objects.filter(content_object_id__in=ids).order_by("position", "pk")
         .values_list("content_object_id", "tag__name", "tag__slug")
     ):
-        by_article.setdefault(article_id, []).append({"name": name, "slug": slug, "url": links.topic(slug)})
+        by_article.setdefault(article_id, []).append({"name": plain(name), "slug": slug, "url": links.topic(slug)})
     return by_article
 
 
@@ -108,7 +108,7 @@ def _images(ids, links):
 
 
 def topic(links, name, slug, count, articles_url):
-    return {"name": name, "slug": slug, "url": links.topic(slug), "articles": count, "articles_url": articles_url}
+    return {"name": plain(name), "slug": slug, "url": links.topic(slug), "articles": count, "articles_url": articles_url}
 
 
 def provider(links, name, domain, count, articles_url):

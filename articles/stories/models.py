@@ -45,7 +45,7 @@ class Story(models.Model):
         indexes = [models.Index(fields=["-last_published_at"], name="story_last_published")]
 
     def __str__(self):
-        return f"Story {self.pk}" + (f": {self.lead.title}" if self.lead_id and self.lead else "")
+        return f"Story {self.pk}" + (f": {self.lead}" if self.lead_id and self.lead else "")  # isolated title
 
     def centroid_vector(self):
         return np.frombuffer(bytes(self.centroid), dtype=np.float32) if self.centroid else None

@@ -70,11 +70,9 @@ def bdi(name):
     return format_html("<bdi>{}</bdi>", name)
 
 
-@register.filter
-def isolated(name):
-    """The same for places that hold text only (<title>, <option>, attributes): Unicode's
-    first-strong isolate and its closing mark (escaped like any text)."""
-    return f"\u2068{name}\u2069"
+# The same for places that hold text only (<title>, <option>, attributes): Unicode's
+# first-strong isolate and its closing mark (escaped like any text).
+isolated = register.filter("isolated", text.isolated)
 
 
 @register.simple_tag(takes_context=True)

@@ -5,6 +5,7 @@ import threading
 import time
 
 import markdown
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -60,6 +61,19 @@ def test_deeply_nested_markdown_divs_fall_back_instead_of_failing():
     assert rendered.fell_back and "nested" in rendered.problem
     assert "&lt;div markdown=" in rendered.html
     assert "<div" not in rendered.html
+
+
+@pytest.mark.parametrize("body", [
+    "[a][" * 4000, "[](" * 4000, "![" * 8000, "<a " * 8000,
+    "".join(f"[^{i}] " for i in range(5000)) + "".join(f"\n[^{i}]: x" for i in range(5000)),
+    "".join(f"*[A{i}]: b\n" for i in range(2000)) + " ".join(f"A{i}" for i in range(2000)),
+], ids=["[a][ x4000", "[]( x4000", "![ x8000", "<a x8000", "5000 footnotes", "2000 abbreviations"])
+def test_each_costly_body_of_the_attacks_renders_within_the_budget_to_safe_html(body):
+    """The other bodies docs/reliability.md lists (1.5-12 s per request before): the budget once, safe HTML."""
+    rendered, elapsed = timed_render(body)
+    assert elapsed < WITHIN_BUDGET
+    assert_safe(rendered.html)
+    assert not rendered.fell_back or "budget" in rendered.problem or "far more HTML" in rendered.problem
 
 
 def test_an_over_long_body_is_shown_as_text_without_rendering():

@@ -76,3 +76,38 @@ def test_provider_page_names_the_outlet_decoded(client, escaped_article):
     page = client.get(escaped_article.provider.get_absolute_url()).content.decode()
     # Decoded, then isolated from the text around it (<bdi>).
     assert "<h1><bdi>Smith &amp; Sons</bdi></h1>" in page and "&amp;amp;" not in page
+
+
+@pytest.fixture
+def escaped_topic():
+    return make_article("Lab budgets", topics=["R&amp;D"], provider=make_provider("Lab News", "lab.example"))
+
+
+def test_topic_names_are_decoded_on_pages(client, escaped_topic):
+    """A topic the feed named "R&amp;D" reads "R&D" wherever readers see it: escaped once, never double."""
+    slug = escaped_topic.topic_links.get().tag.slug
+    topic_url = reverse("articles:topic-detail", kwargs={"slug": slug})
+    for url in (reverse("articles:home"), reverse("articles:topic-list"), escaped_topic.get_absolute_url(),
+                topic_url, reverse("articles:feed-list") + f"?topic={slug}"):
+        page = client.get(url).content.decode()
+        assert "<bdi>R&amp;D</bdi>" in page, url
+        assert "&amp;amp;" not in page, url
+    assert "<title>\u2068R&amp;D\u2069" in client.get(topic_url).content.decode()
+    assert escaped_topic.topic_links.get().tag.name == "R&amp;D"  # stored as the feed gave it
+
+
+def test_topic_names_are_decoded_in_feeds_and_the_api(client, escaped_topic):
+    slug = escaped_topic.topic_links.get().tag.slug
+    rss = ET.fromstring(client.get(reverse("articles:latest-feed")).content)
+    assert rss.find("channel/item").findtext("category") == "R&D"
+    topic_feed = ET.fromstring(client.get(reverse("articles:topic-feed", kwargs={"slug": slug})).content)
+    assert topic_feed.findtext("channel/title") == "Newsroom: R&D"
+    atom = ET.fromstring(client.get(reverse("articles:topic-atom", kwargs={"slug": slug})).content)
+    assert atom.findtext("{http://www.w3.org/2005/Atom}subtitle") == "The latest articles about R&D on Newsroom."
+    article = json.loads(client.get("/api/v1/articles/").content)
+    first = article["results"][0] if "results" in article else article["data"][0]
+    assert [t["name"] for t in first["topics"]] == ["R&D"]
+    topic = json.loads(client.get(f"/api/v1/topics/{slug}/").content)
+    assert topic["name"] == "R&D"
+    topics = json.loads(client.get("/api/v1/topics/").content)
+    assert [t["name"] for t in topics.get("results", topics.get("data", []))] == ["R&D"]

@@ -89,3 +89,19 @@ def test_search_page_query_count_with_filters_is_fixed(client, corpus, django_as
     with django_assert_num_queries(6):
         client.get("/search/", {"q": "quantum", "topic": "chips", "provider": "pulse.example", "sort": "newest",
                                 "since": "2026-01-01"})
+
+
+def test_did_you_mean_keeps_the_filters_and_order_chosen(client, corpus):
+    """Following "Did you mean quantum?" keeps the topic, outlet, dates and order; the page starts again."""
+    from html import unescape
+    from urllib.parse import parse_qs, urlsplit
+
+    chosen = {"topic": "chips", "provider": "pulse.example", "since": "2026-01-01", "until": "2026-12-31", "sort": "newest"}
+    page = text(client.get("/search/", {"q": "quantam", **chosen, "page": "1"}))
+    link = re.search(r'Did you mean <a href="([^"]+)">quantum</a>\?', page)
+    assert link, page
+    url = urlsplit(unescape(link.group(1)))
+    assert url.path == "/search/"
+    assert parse_qs(url.query) == {"q": ["quantum"], **{key: [value] for key, value in chosen.items()}}
+    followed = text(client.get(unescape(link.group(1))))
+    assert titles(followed) == ["Budget review", "Quantum chips, the early days"]  # Pulse's Chips, newest first
