@@ -18,6 +18,7 @@ INTERFACE = (
     "prepare_import", "finish_import", "lock_import_batches", "insert_rows", "update_rows", "allocate_ids",
     # The first load (articles/importer/first_load.py).
     "indexes", "table_exists", "index_build_settings", "before_index_build", "after_index_build",
+    "after_first_load",
     # Readers and editors.
     "search", "vocabulary", "word_counts", "estimated_count",
     # Today's triggers, by name, and those the database holds.
@@ -97,6 +98,10 @@ def before_index_build(cursor):
 
 def after_index_build(cursor, tables):
     """Run right after a first load built the indexes of `tables`, in their transaction."""
+
+
+def after_first_load(connection, tables):
+    """Run once a first load's indexes are built and committed."""
 
 
 def estimated_count(queryset):

@@ -101,11 +101,19 @@ def before_index_build(cursor):
 
 def after_index_build(cursor, tables):
     cursor.execute("SET CONSTRAINTS ALL DEFERRED")
-    # Statistics for the planner now, not when autovacuum gets to the new tables. The search
-    # tables too: without their statistics the planner takes any prefix for a common word and
-    # walks every document backwards looking for a rare one (search() relies on them).
-    for table in (*tables, *SEARCH_TABLES):
-        cursor.execute(f"ANALYZE {cursor.db.ops.quote_name(table)}")
+
+
+def after_first_load(connection, tables):
+    """Statistics for the planner now, not when autovacuum gets to the new tables, and the
+    visibility map set, so that topic pages' counts and bounds are index-only scans (a topic
+    page at 100,000 articles: 61 ms before a VACUUM, 43 ms after). The search tables too:
+    without their statistics the planner takes any prefix for a common word and walks every
+    document backwards looking for a rare one (search() relies on them). VACUUM cannot run in
+    a transaction (an import inside one, as in the tests): ANALYZE alone then."""
+    command = "ANALYZE" if connection.in_atomic_block else "VACUUM (ANALYZE)"
+    with connection.cursor() as cursor:
+        for table in (*tables, *SEARCH_TABLES):
+            cursor.execute(f"{command} {connection.ops.quote_name(table)}")
 
 
 # -- readers and editors --------------------------------------------------------------------

@@ -9,7 +9,7 @@ from articles import search_text
 
 from . import base
 from .base import (  # noqa: F401 (part of this engine's interface)
-    after_index_build, before_index_build, estimated_count, import_writes_link_copies, insert_rows,
+    after_first_load, after_index_build, before_index_build, estimated_count, import_writes_link_copies, insert_rows,
     json_as_text, lock_import_batches, update_rows,
 )
 

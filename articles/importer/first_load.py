@@ -84,8 +84,9 @@ def build_indexes():
             for name, sql in pending:
                 if name not in present:
                     cursor.execute(sql)
-            engine.after_index_build(cursor, TABLES)  # PostgreSQL: statistics for the planner
+            engine.after_index_build(cursor, TABLES)
             cursor.execute(f"DROP TABLE {PENDING_TABLE}")
+    engine.after_first_load(connection, TABLES)  # PostgreSQL: VACUUM (ANALYZE), statistics for the planner
 
 
 def secondary_indexes(cursor):

@@ -5,6 +5,7 @@ from unittest import mock
 import pytest
 from django.db import connection
 
+from articles import db
 from articles.importer import first_load, import_paths
 from articles.models import Article, ArticleTopic
 from articles.search import search_articles
@@ -112,3 +113,21 @@ def test_only_a_large_run_into_an_empty_database_is_a_first_load(tmp_path):
     assert not first_load.applies(big, dry_run=True)
     import_paths([write(tmp_path, "a.md", front_matter())])
     assert not first_load.applies(big, dry_run=False), "the database holds an article"
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(not db.is_engine("postgresql"), reason="VACUUM and its statistics are PostgreSQL's")
+def test_a_first_load_on_postgresql_leaves_its_tables_vacuumed_and_analysed(tmp_path, monkeypatch):
+    """Topic pages' bounds and counts are index-only scans only once the visibility map is set,
+    and search plans need the search documents' statistics: neither may wait for autovacuum."""
+    monkeypatch.setattr(first_load, "FIRST_LOAD_MIN_FILES", 10)
+    _corpus(tmp_path, 12)
+    import_paths([tmp_path], workers=0)
+    tables = [*first_load.TABLES, "articles_searchdoc"]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname FROM pg_stat_user_tables WHERE relname = ANY(%s)"
+            " AND coalesce(last_vacuum, last_autovacuum) IS NOT NULL"
+            " AND coalesce(last_analyze, last_autoanalyze) IS NOT NULL", [tables])
+        done = {name for (name,) in cursor.fetchall()}
+    assert done == set(tables)
