@@ -28,9 +28,9 @@ os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "0")
 # One client makes every request: the content API's per-address limit would refuse most of them.
 os.environ.setdefault("NEWSROOM_API_REQUESTS_PER_MINUTE", "0")
 
-import django  # noqa: E402
-
-django.setup()
+# The process as a gunicorn worker runs it: Django set up, the URLconf loaded, what is loaded
+# kept out of the collector's full passes (newsroom/wsgi.py).
+import newsroom.wsgi  # noqa: E402, F401
 
 from django.db import connection  # noqa: E402
 from django.db.models import Count, Subquery  # noqa: E402
