@@ -206,3 +206,35 @@ def test_topic_page_cost_does_not_grow_with_depth_or_size(client, django_assert_
         client.get("/topics/deep/", {"page": 3, "sort": "quality"})
     with django_assert_num_queries(10):  # the outlet filter looks the provider up
         client.get("/topics/deep/", {"provider": "daily-example.example"})
+
+
+def test_topic_archive_periods_come_from_pinned_and_unpinned_links_in_the_site_time_zone():
+    """The archive's index asks the topic index for each value of `pinned` apart: a period with
+    only a pinned link, or only an unpinned one, is found; drafts are not; local years count."""
+    from datetime import datetime
+    from datetime import timezone as utc_zone
+
+    from django.utils import timezone as tz
+
+    from articles.models import ArticleTopic
+
+    def at(*args):
+        return datetime(*args, tzinfo=utc_zone.utc)
+
+    make_article("Old pinned", topics=["Budget"], pinned_topics=["Budget"], published_at=at(2019, 3, 15, 12))
+    make_article("October", topics=["Budget"], published_at=at(2026, 10, 15, 12))
+    make_article("November", topics=["Budget"], published_at=at(2026, 11, 2, 12))
+    make_article("November pinned", topics=["Budget"], pinned_topics=["Budget"], published_at=at(2026, 11, 3, 12))
+    make_article("Draft", topics=["Budget"], published=False, published_at=at(2024, 5, 1, 12))
+    # New Year's night in UTC is still 2025 in New York.
+    make_article("New Year", topics=["Budget"], published_at=at(2026, 1, 1, 3))
+    links = ArticleTopic.objects.public().filter(tag__slug="budget")
+
+    assert links.date_bounds() == (at(2019, 3, 15, 12), at(2026, 11, 3, 12))
+    with tz.override("UTC"):
+        assert [p["period"].year for p in links.periods("year", counted=False)] == [2026, 2019]
+        year = links.published_between(datetime(2026, 1, 1, tzinfo=utc_zone.utc), datetime(2027, 1, 1, tzinfo=utc_zone.utc))
+        assert [(p["period"].month, p["articles"]) for p in year.periods("month")] == [(11, 2), (10, 1), (1, 1)]
+    with tz.override("America/New_York"):
+        assert [p["period"].year for p in links.periods("year", counted=False)] == [2026, 2025, 2019]
+    assert ArticleTopic.objects.none().periods("year") == []
