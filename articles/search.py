@@ -110,7 +110,9 @@ def suggest(q, *, using="default"):
     found = {term: candidates for term, candidates in found.items() if candidates}
     if not found:
         return None
-    counts = engine.word_counts(connection, sorted(set().union(*found.values())))
+    # Counted only where there is a choice: a single candidate needs no count (one query fewer).
+    ambiguous = sorted({candidate for candidates in found.values() if len(candidates) > 1 for candidate in candidates})
+    counts = engine.word_counts(connection, ambiguous) if ambiguous else {}
     corrections = {
         term: min(candidates, key=lambda c: (-counts.get(c, 0), c)) for term, candidates in found.items()
     }

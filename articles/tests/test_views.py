@@ -657,13 +657,19 @@ def test_search_marks_the_matched_words_of_excerpts_and_bodies_escaped(client):
 
 @pytest.mark.parametrize("articles", [3, 30])
 def test_search_query_counts_on_the_correction_path_are_fixed(client, django_assert_num_queries, articles):
-    """Count, vocabulary prefixes, vocabulary words, the correction's count, the ranked ids, the page's
-    rows, and the topic and outlet filters' counts (the readers' filters, whose rows fetch no image or topic)."""
+    """Count, vocabulary prefixes and words (one query), the correction's count, the ranked ids, the
+    page's rows, and the topic and outlet filters' counts (the readers' filters, whose rows fetch no
+    image or topic): seven. With two candidates one edit away, one more counts how many use each."""
     for i in range(articles):
         make_article(f"Vaccination drive {i}", topics=["Health"], images=[("https://img.example/x.jpg", 1, 1)])
-    with django_assert_num_queries(8):
+        make_article(f"Bench press record {i}")
+    make_article("Bunch of grapes")
+    with django_assert_num_queries(7):
         html = client.get("/search/", {"q": "vacination"}).content.decode()
     assert 'Did you mean <a href="/search/?q=vaccination">vaccination</a>?' in html
+    with django_assert_num_queries(8):
+        html = client.get("/search/", {"q": "banch"}).content.decode()
+    assert 'Did you mean <a href="/search/?q=bench">bench</a>?' in html  # the commoner of bench and bunch
 
 
 # -- everywhere --------------------------------------------------------------------------
