@@ -274,8 +274,9 @@ def test_import_killed_at_a_random_moment_leaves_whole_articles_and_resumes(scra
 
 
 def sqlite_indexes(url):
-    """The article tables' secondary indexes, in creation order, and whether a first load's
-    list of indexes still to build is there."""
+    """The article tables' secondary indexes (by name: those a first load keeps were created
+    before those it builds again), whether a first load's list of indexes still to build is
+    there, and how many articles are stored."""
     import sqlite3
 
     with contextlib.closing(sqlite3.connect(url.removeprefix("sqlite:///"), timeout=20)) as conn:
@@ -288,7 +289,7 @@ def sqlite_indexes(url):
             "SELECT count(*) FROM sqlite_master WHERE name = 'articles_first_load_pending_index'"
         ).fetchone()[0]
         articles = conn.execute("SELECT count(*) FROM articles_article").fetchone()[0]
-    return indexes, bool(pending), articles
+    return sorted(indexes), bool(pending), articles
 
 
 @pytest.mark.skipif(POSTGRES, reason="the first load is SQLite's")
