@@ -47,8 +47,14 @@ serve: install
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(VENV)/bin/gunicorn newsroom.wsgi:application -b $(HOST):$(PORT) -w $(WORKERS) --access-logfile -
 
+## Lighthouse for the browser tests' SEO and accessibility audits (npm; skipped without npm).
+LIGHTHOUSE := .ci/lighthouse/node_modules/.bin/lighthouse
+$(LIGHTHOUSE): .ci/lighthouse/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then npm ci --prefix .ci/lighthouse --no-audit --no-fund --loglevel=error && touch $@; \
+	else echo "npm not found: the Lighthouse test is skipped (.ci/run installs it)"; fi
+
 ## Run the whole test suite (DATABASE_URL=postgres://... to run it on PostgreSQL).
-test: install
+test: install $(LIGHTHOUSE)
 	$(VENV)/bin/pytest
 
 ## The render fuzz alone, printing its figures: 5,000 hostile articles imported, every page type
