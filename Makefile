@@ -48,9 +48,9 @@ serve: install
 	$(VENV)/bin/gunicorn newsroom.wsgi:application -b $(HOST):$(PORT) -w $(WORKERS) --access-logfile -
 
 ## Lighthouse for the browser tests' SEO and accessibility audits (npm; skipped without npm).
-LIGHTHOUSE := .ci/lighthouse/node_modules/.bin/lighthouse
-$(LIGHTHOUSE): .ci/lighthouse/package-lock.json
-	@if command -v npm >/dev/null 2>&1; then npm ci --prefix .ci/lighthouse --no-audit --no-fund --loglevel=error && touch $@; \
+LIGHTHOUSE := .ci/node/node_modules/.bin/lighthouse
+$(LIGHTHOUSE): .ci/node/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then npm ci --prefix .ci/node --no-audit --no-fund --loglevel=error && touch $@; \
 	else echo "npm not found: the Lighthouse test is skipped (.ci/run installs it)"; fi
 
 ## Run the whole test suite (DATABASE_URL=postgres://... to run it on PostgreSQL).

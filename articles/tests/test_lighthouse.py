@@ -1,4 +1,4 @@
-"""Lighthouse (the page auditor of Chrome's developer tools; npm, `.ci/lighthouse/`) on Debian's
+"""Lighthouse (the page auditor of Chrome's developer tools; npm, `.ci/node/`) on Debian's
 Chromium: the readers' page types score 100 for SEO and for accessibility."""
 
 import json
@@ -12,7 +12,7 @@ from .test_browser_accessibility import build
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-LIGHTHOUSE = Path(__file__).resolve().parents[2] / ".ci" / "lighthouse" / "node_modules" / ".bin" / "lighthouse"
+LIGHTHOUSE = Path(__file__).resolve().parents[2] / ".ci" / "node" / "node_modules" / ".bin" / "lighthouse"
 CATEGORIES = ("seo", "accessibility")
 
 
@@ -20,8 +20,8 @@ CATEGORIES = ("seo", "accessibility")
 def lighthouse():
     if not LIGHTHOUSE.exists():
         if os.environ.get("CI") == "true":
-            pytest.fail(f"{LIGHTHOUSE} is missing and CI=true: run `npm ci` in .ci/lighthouse (.ci/run does)")
-        pytest.skip("Lighthouse is not installed: `npm ci --prefix .ci/lighthouse` (make test does, given npm)")
+            pytest.fail(f"{LIGHTHOUSE} is missing and CI=true: run `npm ci` in .ci/node (.ci/run does)")
+        pytest.skip("Lighthouse is not installed: `npm ci --prefix .ci/node` (make test does, given npm)")
     return LIGHTHOUSE
 
 

@@ -1,7 +1,9 @@
 """The sitemap index, its sections, and robots.txt: what a search engine's crawler receives."""
 
+import os
 import xml.etree.ElementTree as ET
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from urllib.parse import urlsplit
 from urllib.robotparser import RobotFileParser
 
@@ -210,3 +212,22 @@ def test_lastmod_is_when_the_article_changed_not_when_it_was_imported(client, ne
     urls = urlset(client, section_url("articles"))
     assert urls[BASE + news.oldest.get_absolute_url()] == day(edited)
     assert index_entries(client)[section_url("articles")] == edited
+
+
+# The sitemaps.org schema (2008), as the npm package `sitemap` ships it (.ci/node: make test and
+# .ci/run install it): what search engines' validators check a <urlset> against.
+SITEMAP_XSD = Path(__file__).resolve().parents[2] / ".ci" / "node" / "node_modules" / "sitemap" / "schema" / "sitemap.xsd"
+
+
+def test_every_section_sitemap_is_valid_against_the_sitemaps_org_schema(client, news, monkeypatch):
+    if not SITEMAP_XSD.exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{SITEMAP_XSD} is missing and CI=true: run `npm ci` in .ci/node (.ci/run does)")
+        pytest.skip("the sitemaps.org schema comes with .ci/node's npm packages: `npm ci --prefix .ci/node`")
+    from lxml import etree
+
+    schema = etree.XMLSchema(etree.parse(str(SITEMAP_XSD)))
+    monkeypatch.setattr(ArticleSitemap, "limit", 2)  # a page and the one after it
+    for url in (section_url("articles"), section_url("articles", 2), section_url("topics"), section_url("providers")):
+        document = etree.fromstring(client.get(url).content)
+        assert schema.validate(document), (url, [str(error) for error in schema.error_log])
