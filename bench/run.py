@@ -370,12 +370,7 @@ def gunicorn_throughput(database_url, urls, *, requests, threads=4, seconds=10.0
             results[name] = _hammer(port, url, requests=requests, threads=threads, seconds=seconds)
             log(f"gunicorn {name}: {results[name]['rps']:.0f} req/s")
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        serving.stop(server)
     return results
 
 

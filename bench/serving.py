@@ -91,12 +91,7 @@ def cached_throughput(python, root, env, paths, *, seconds=10.0, connections=32,
         log(f"cached pages through gunicorn -w {WORKERS}: {result['rps']:,.0f} req/s ({result['client']})")
         return result
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        stop(server)
         if redis_ok:
             _flush(REDIS_URL)
 
@@ -170,3 +165,13 @@ def _threads(port, paths, seconds, threads):
     elapsed = time.perf_counter() - started
     return {"rps": state["done"] / elapsed, "requests": state["done"], "errors": state["errors"],
             "p99_ms": None, "client": f"Python, {threads} threads (wrk not installed), {seconds:.0f} s"}
+
+
+def stop(server):
+    """End a server process started for a measurement: politely, then for good after 10 s."""
+    server.terminate()
+    try:
+        server.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
