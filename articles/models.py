@@ -355,30 +355,32 @@ class ArticleTopicQuerySet(models.QuerySet):
     # around the queryset's own WHERE: the ORM took longer to compile these subqueries than the
     # database took to answer them.
     def _date_sql(self, condition):
-        """This queryset's SELECT of published times, `condition` (SQL on the table, %s params)
-        put first in its WHERE: SQLite bounds its index range by the first upper bound it reads,
+        """(this queryset's SELECT of published times with `condition` put first in its WHERE,
+        its params, the quoted column). `condition` is SQL with %s params naming {table} and
+        {column}. First, because SQLite bounds its index range by the first upper bound it reads,
         and `published_at <= now` of the public rule would otherwise make it walk from today."""
         sql, params = self.order_by().values("article_published_at").query.sql_with_params()
         head, _, where = sql.partition(" WHERE ")
         table = connections[self.db].ops.quote_name(self.model._meta.db_table)
-        condition = condition.format(table=table, column=f"{table}.\"article_published_at\"")
-        return f"{head} WHERE {condition}" + (f" AND ({where})" if where else ""), list(params)
+        column = f'{table}."article_published_at"'
+        condition = condition.format(table=table, column=column)
+        return f"{head} WHERE {condition}" + (f" AND ({where})" if where else ""), list(params), column
+
+    def _ask(self, sql, params):
+        with connections[self.db].cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchone()
 
     def date_bounds(self):
         """(oldest, newest) published time of the links, or (None, None): one query."""
         if self.query.is_empty():
             return None, None
-        edges, values = [], []
-        for direction in ("ASC", "DESC"):
-            for pinned in (False, True):
-                sql, params = self._date_sql("{table}.\"pinned\" = %s")
-                edges.append(f"({sql} ORDER BY {{column}} {direction} LIMIT 1)")
-                values += [pinned, *params]
-        column = f"{connections[self.db].ops.quote_name(self.model._meta.db_table)}.\"article_published_at\""
-        with connections[self.db].cursor() as cursor:
-            cursor.execute("SELECT " + ", ".join(edges).replace("{column}", column), values)
-            row = cursor.fetchone()
-        dates = [self._as_datetime(value) for value in row]
+        sql, params, column = self._date_sql('{table}."pinned" = %s')
+        edges = [f"({sql} ORDER BY {column} {direction} LIMIT 1)"
+                 for direction in ("ASC", "DESC") for _ in (False, True)]
+        dates = [self._as_datetime(value) for value in self._ask(
+            "SELECT " + ", ".join(edges), [value for _ in range(2) for pinned in (False, True)
+                                            for value in (pinned, *params)])]
         oldest = [date for date in dates[:2] if date is not None]
         newest = [date for date in dates[2:] if date is not None]
         return (min(oldest) if oldest else None), (max(newest) if newest else None)
@@ -386,19 +388,11 @@ class ArticleTopicQuerySet(models.QuerySet):
     def _have_dates_between(self, periods):
         """For each (start, end): whether a link's published time is in [start, end); one query,
         asked as "the newest date before `end`" (a seek, then one row)."""
-        connection = connections[self.db]
-        sql, params = self._date_sql("{table}.\"pinned\" = %s AND {column} < %s")
-        column = f"{connection.ops.quote_name(self.model._meta.db_table)}.\"article_published_at\""
-        questions, values = [], []
-        for _, end in periods:
-            for pinned in (False, True):
-                questions.append(f"({sql} ORDER BY {column} DESC LIMIT 1)")
-                values += [pinned, connection.ops.adapt_datetimefield_value(end), *params]
-        if not questions:
-            return []
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT " + ", ".join(questions), values)
-            row = cursor.fetchone()
+        adapt = connections[self.db].ops.adapt_datetimefield_value
+        sql, params, column = self._date_sql('{table}."pinned" = %s AND {column} < %s')
+        question = f"({sql} ORDER BY {column} DESC LIMIT 1)"
+        values = [value for _, end in periods for pinned in (False, True) for value in (pinned, adapt(end), *params)]
+        row = self._ask("SELECT " + ", ".join([question] * (2 * len(periods))), values)
         newest = [self._as_datetime(value) for value in row]
         return [any(date is not None and date >= start for date in newest[2 * i:2 * i + 2])
                 for i, (start, _) in enumerate(periods)]
@@ -406,19 +400,13 @@ class ArticleTopicQuerySet(models.QuerySet):
     def _count_dates_between(self, periods):
         """For each (start, end), newest first: how many links' published times are in it; one
         query reading only the links between the oldest start and the newest end."""
-        connection = connections[self.db]
-        adapt = connection.ops.adapt_datetimefield_value
-        sql, params = self._date_sql("{table}.\"pinned\" = %s AND {column} >= %s AND {column} < %s")
+        adapt = connections[self.db].ops.adapt_datetimefield_value
+        sql, params, column = self._date_sql('{table}."pinned" = %s AND {column} >= %s AND {column} < %s')
         span = [adapt(periods[-1][0]), adapt(periods[0][1])]
-        counts, values = [], []
-        for start, end in periods:
-            counts.append("COUNT(CASE WHEN d.\"article_published_at\" >= %s AND d.\"article_published_at\" < %s"
-                          " THEN 1 END)")
-            values += [adapt(start), adapt(end)]
-        with connection.cursor() as cursor:
-            cursor.execute(f"SELECT {', '.join(counts)} FROM ({sql} UNION ALL {sql}) d",
-                           [*values, False, *span, *params, True, *span, *params])
-            return list(cursor.fetchone())
+        count = 'COUNT(CASE WHEN d."article_published_at" >= %s AND d."article_published_at" < %s THEN 1 END)'
+        values = [adapt(moment) for period in periods for moment in period]
+        return list(self._ask(f"SELECT {', '.join([count] * len(periods))} FROM ({sql} UNION ALL {sql}) d",
+                              [*values, False, *span, *params, True, *span, *params]))
 
     def _as_datetime(self, value):
         """A raw cursor's published time as the ORM gives it (SQLite's: naive UTC, or text)."""
