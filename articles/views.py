@@ -127,6 +127,7 @@ def topic_list(request):
     topics = list(topics.order_by("-articles", "tag__name") if by_size else topics.order_by("tag__name"))
     for topic in topics:
         topic["name"] = plain(topic["tag__name"])  # as providers' names: "R&amp;D" reads "R&D"
+        topic["url"] = reverse("articles:topic-detail", kwargs={"slug": topic["tag__slug"]})
     return render(request, "articles/topic_list.html", {
         "topics": topics, "groups": {} if by_size else by_initial(topics, "name"), "by_size": by_size,
     })
@@ -147,6 +148,7 @@ def provider_list(request):
     providers = list(providers.order_by("-articles", "provider__name") if by_size else providers.order_by("provider__name"))
     for provider in providers:
         provider["name"] = plain(provider["provider__name"])
+        provider["url"] = reverse("articles:provider-detail", kwargs={"domain": provider["provider__domain"]})
     return render(request, "articles/provider_list.html", {
         "providers": providers, "groups": {} if by_size else by_initial(providers, "name"), "by_size": by_size,
     })
